@@ -1,0 +1,303 @@
+"""The resident registry import: CSV or XLSX, streamed, validated row by row,
+staged in a temporary table, checked as a whole in SQL (duplicates), then
+merged with set-based statements. Memory stays flat whatever the file size.
+
+All or nothing by default: one bad row and nothing changes. With `partial`,
+good rows are applied and bad ones reported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core import personal_data
+from fangkong.core.identity import InvalidIdentity, parse_id_number, parse_phone
+from fangkong.core.importing import Column, ImportResult, RowError, read_rows
+from fangkong.core.scoping import Scope
+from fangkong.people.rules import CellError, parse_yes_no
+from fangkong.regions.models import Unit
+
+PEOPLE_COLUMNS = [
+    Column("name", ("name", "姓名")),
+    Column("id_number", ("id_number", "身份证号", "身份证号码", "公民身份号码", "证件号码")),
+    Column("phone", ("phone", "手机号", "手机号码", "联系电话", "电话"), required=False),
+    Column("unit_code", ("unit_code", "所属单位编码", "单位编码", "小区编码", "村编码")),
+    Column(
+        "household",
+        ("household", "household_number", "address", "户号", "家庭住址", "住址"),
+        required=False,
+    ),
+    Column(
+        "has_smartphone",
+        ("has_smartphone", "smartphone", "有无智能手机", "是否有智能手机", "智能手机"),
+        required=False,
+    ),
+]
+
+_STAGE_COLUMNS = (
+    "row_no",
+    "name",
+    "id_hash",
+    "id_enc",
+    "id_prefix",
+    "id_last4",
+    "phone_enc",
+    "phone_hash",
+    "phone_prefix",
+    "phone_last4",
+    "sex",
+    "birth_date",
+    "unit_id",
+    "household_label",
+    "has_smartphone",
+)
+_BATCH = 5000
+
+
+class _Staging:
+    """A temporary table holding the validated rows of one import."""
+
+    def __init__(self) -> None:
+        self.table = f"people_import_{uuid.uuid4().hex[:12]}"
+        self.postgres = connection.vendor == "postgresql"
+
+    def create(self) -> None:
+        binary = "bytea" if self.postgres else "blob"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""CREATE TEMPORARY TABLE {self.table} (
+                    row_no integer PRIMARY KEY, name varchar(100) NOT NULL,
+                    id_hash varchar(64) NOT NULL, id_enc {binary} NOT NULL,
+                    id_prefix varchar(6) NOT NULL, id_last4 varchar(4) NOT NULL,
+                    phone_enc {binary}, phone_hash varchar(64) NOT NULL,
+                    phone_prefix varchar(3) NOT NULL, phone_last4 varchar(4) NOT NULL,
+                    sex varchar(1) NOT NULL, birth_date date NOT NULL, unit_id bigint NOT NULL,
+                    household_label varchar(200) NOT NULL, has_smartphone boolean,
+                    ok boolean NOT NULL DEFAULT true)"""
+            )
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        columns = ", ".join(_STAGE_COLUMNS)
+        with connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(_STAGE_COLUMNS))
+                cursor.executemany(f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", rows)
+
+    def index(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE INDEX {self.table}_hash ON {self.table} (id_hash, row_no)")
+            if self.postgres:
+                cursor.execute(f"ANALYZE {self.table}")
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+def _validated_rows(
+    path: Path | str, result: ImportResult, units: dict[str, tuple[int, str]], scope: Scope
+) -> Iterator[tuple[Any, ...]]:
+    """Stage-ready tuples for good rows; bad rows go to result.errors."""
+    today = timezone.localdate()
+    keyring = personal_data.keyring()
+    for row_number, row in read_rows(path, PEOPLE_COLUMNS):
+        result.total_rows += 1
+        errors: list[RowError] = []
+        name = row["name"].strip()
+        if not name:
+            errors.append(RowError(row_number, "name", _("name is empty")))
+        elif len(name) > 100:
+            errors.append(RowError(row_number, "name", _("name is longer than 100 characters")))
+        resident_id = None
+        try:
+            resident_id = parse_id_number(row["id_number"], today)
+        except InvalidIdentity as error:
+            errors.append(RowError(row_number, "id_number", str(error)))
+        phone = ""
+        if row.get("phone"):
+            try:
+                phone = parse_phone(row["phone"])
+            except InvalidIdentity as error:
+                errors.append(RowError(row_number, "phone", str(error)))
+        unit = units.get(row["unit_code"].strip())
+        if unit is None:
+            reason = (
+                _("unit code is empty")
+                if not row["unit_code"].strip()
+                else _("unknown unit code %(code)s") % {"code": row["unit_code"].strip()}
+            )
+            errors.append(RowError(row_number, "unit_code", reason))
+        elif not scope.contains_path(unit[1]):
+            errors.append(RowError(row_number, "unit_code", _("unit is outside your area")))
+        household = row.get("household", "").strip()
+        if len(household) > 200:
+            errors.append(RowError(row_number, "household", _("longer than 200 characters")))
+        try:
+            has_smartphone = parse_yes_no(row.get("has_smartphone", ""))
+        except CellError as error:
+            errors.append(RowError(row_number, "has_smartphone", str(error)))
+        if errors:
+            result.errors.extend(errors)
+            continue
+        assert resident_id is not None and unit is not None
+        number = resident_id.number
+        yield (
+            row_number,
+            name,
+            keyring.lookup_hash("id", number),
+            keyring.encrypt(number),
+            number[:6],
+            number[-4:],
+            keyring.encrypt(phone) if phone else None,
+            keyring.lookup_hash("phone", phone) if phone else "",
+            phone[:3],
+            phone[-4:],
+            resident_id.sex,
+            resident_id.birth_date,
+            unit[0],
+            household,
+            has_smartphone,
+        )
+
+
+def _mark_duplicates(stage: _Staging, result: ImportResult) -> None:
+    """Every later row with an ID number seen earlier in the file is bad,
+    and its error names both rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT later.row_no, MIN(earlier.row_no) FROM {stage.table} later
+                JOIN {stage.table} earlier
+                  ON earlier.id_hash = later.id_hash AND earlier.row_no < later.row_no
+                GROUP BY later.row_no ORDER BY later.row_no"""
+        )
+        duplicates = cursor.fetchall()
+        for later, earlier in duplicates:
+            result.errors.append(
+                RowError(
+                    later,
+                    "id_number",
+                    _("duplicate ID number: rows %(first)s and %(second)s")
+                    % {"first": earlier, "second": later},
+                )
+            )
+        if duplicates:
+            cursor.execute(
+                f"""UPDATE {stage.table} SET ok = false WHERE EXISTS (
+                    SELECT 1 FROM {stage.table} earlier
+                    WHERE earlier.id_hash = {stage.table}.id_hash
+                      AND earlier.row_no < {stage.table}.row_no)"""
+            )
+
+
+def _merge(stage: _Staging, result: ImportResult) -> None:
+    now = timezone.now()
+    table = stage.table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO people_household (unit_id, label, created_at, updated_at)
+                SELECT DISTINCT unit_id, household_label, %s, %s FROM {table}
+                WHERE ok AND household_label <> ''
+                ON CONFLICT (unit_id, label) DO NOTHING""",
+            [now, now],
+        )
+        household = """(SELECT h.id FROM people_household h
+                         WHERE h.unit_id = s.unit_id AND h.label = s.household_label)"""
+        # Blank cells keep what is known; the rest of the row replaces it.
+        cursor.execute(
+            f"""UPDATE people_person SET
+                  name = s.name,
+                  phone_encrypted = COALESCE(s.phone_enc, people_person.phone_encrypted),
+                  phone_hash = CASE WHEN s.phone_hash <> '' THEN s.phone_hash
+                                    ELSE people_person.phone_hash END,
+                  phone_prefix = CASE WHEN s.phone_hash <> '' THEN s.phone_prefix
+                                      ELSE people_person.phone_prefix END,
+                  phone_last4 = CASE WHEN s.phone_hash <> '' THEN s.phone_last4
+                                     ELSE people_person.phone_last4 END,
+                  home_unit_id = s.unit_id,
+                  household_id = CASE WHEN s.household_label <> '' THEN {household}
+                                      ELSE people_person.household_id END,
+                  has_smartphone = COALESCE(s.has_smartphone, people_person.has_smartphone),
+                  is_resident = true,
+                  updated_at = %s
+                FROM {table} s
+                WHERE s.ok AND people_person.id_number_hash = s.id_hash""",
+            [now],
+        )
+        result.updated = cursor.rowcount
+        cursor.execute(
+            f"""INSERT INTO people_person (
+                  name, id_number_encrypted, id_number_hash, id_number_prefix, id_number_last4,
+                  phone_encrypted, phone_hash, phone_prefix, phone_last4, sex, birth_date,
+                  home_unit_id, household_id, has_smartphone, is_resident, status,
+                  status_since, created_at, updated_at)
+                SELECT s.name, s.id_enc, s.id_hash, s.id_prefix, s.id_last4,
+                  s.phone_enc, s.phone_hash, s.phone_prefix, s.phone_last4, s.sex, s.birth_date,
+                  s.unit_id, {household}, COALESCE(s.has_smartphone, true), true, 'normal',
+                  %s, %s, %s
+                FROM {table} s
+                WHERE s.ok AND NOT EXISTS (
+                  SELECT 1 FROM people_person p WHERE p.id_number_hash = s.id_hash)
+                ON CONFLICT (id_number_hash) DO NOTHING""",
+            [now, now, now],
+        )
+        result.created = cursor.rowcount
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run_people_import(path: Path | str, *, partial: bool, scope: Scope) -> ImportResult:
+    """Validate and apply a registry file; see the module docstring."""
+    result = ImportResult()
+    units = {
+        code: (pk, unit_path)
+        for pk, code, unit_path in Unit.objects.values_list("pk", "code", "path")
+    }
+    stage = _Staging()
+    try:
+        with transaction.atomic():
+            stage.create()
+            batch: list[tuple[Any, ...]] = []
+            for staged in _validated_rows(path, result, units, scope):
+                batch.append(staged)
+                if len(batch) >= _BATCH:
+                    stage.write(batch)
+                    batch = []
+            if batch:
+                stage.write(batch)
+            stage.index()
+            _mark_duplicates(stage, result)
+            if result.errors and not partial:
+                raise _Rollback
+            _merge(stage, result)
+            stage.drop()
+            result.applied = True
+    except _Rollback:
+        result.created = result.updated = 0
+    finally:
+        if not result.applied:
+            # The rollback already removed the table on PostgreSQL; SQLite keeps temp DDL.
+            stage.drop()
+    return result
+
+
+def _import_people_command(actor, path, *, partial):
+    from fangkong.people.services import import_people
+
+    return import_people(actor, path, partial=partial)
+
+
+# `fangkong import people FILE`
+COMMAND_IMPORTS = {"people": _import_people_command}

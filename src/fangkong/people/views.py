@@ -1,0 +1,150 @@
+"""Staff pages for the registry: search, person detail, status, import."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.audit import Actor
+from fangkong.core.errors import FieldError
+from fangkong.core.importing import ImportFileError, write_report
+from fangkong.core.scoping import scope_for_user
+from fangkong.people import queries, services
+from fangkong.people.forms import ImportForm, SearchForm, StatusForm
+from fangkong.regions.models import Unit
+
+PAGE_SIZE = 50
+
+
+def _require(request: HttpRequest, capability: str) -> None:
+    if not request.user.can(capability):
+        raise PermissionDenied
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    _require(request, "people.view")
+    form = SearchForm(request.GET or None)
+    results, unit = None, None
+    if form.is_valid() and form.cleaned_data["q"]:
+        scope = scope_for_user(request.user, "people.view")
+        code = form.cleaned_data["unit"].strip()
+        if code:
+            unit = Unit.objects.for_scope(scope).filter(code=code).first()
+        results = list(queries.search_people(scope, form.cleaned_data["q"], unit=unit)[:PAGE_SIZE])
+    template = "people/_results.html" if request.htmx else "people/search.html"
+    return render(request, template, {"form": form, "results": results})
+
+
+@login_required
+def detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    scope = scope_for_user(request.user, "people.view")
+    person = queries.get_person_for_scope(scope, person_id)
+    return render(
+        request,
+        "people/detail.html",
+        {
+            "person": person,
+            "periods": person.status_periods.all(),
+            "can_reveal": request.user.can("people.reveal", person.home_unit),
+            "can_set_status": request.user.can("people.set_status", person.home_unit),
+            "status_form": StatusForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, person_id: int) -> HttpResponse:
+    """htmx partial: the full numbers, for roles allowed; audit-logged."""
+    scope = scope_for_user(request.user, "people.reveal")
+    person = queries.get_person_for_scope(scope, person_id)
+    revealed = services.reveal_person_numbers(Actor.for_user(request.user), person, reason="page")
+    return render(request, "people/_revealed.html", {"revealed": revealed})
+
+
+@login_required
+@require_POST
+def set_status(request: HttpRequest, person_id: int) -> HttpResponse:
+    scope = scope_for_user(request.user, "people.set_status")
+    person = queries.get_person_for_scope(scope, person_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.set_person_status(
+                Actor.for_user(request.user),
+                person,
+                form.cleaned_data["status"],
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("Status changed."))
+        except FieldError as error:
+            messages.error(request, str(error))
+    return redirect("people:detail", person_id=person.pk)
+
+
+def _user_dir(request: HttpRequest, kind: str) -> Path:
+    directory = Path(settings.VAR_DIR) / kind / str(request.user.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    _require(request, "people.import")
+    result, report_name, file_error = None, None, None
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+        stored = _user_dir(request, "imports") / f"{uuid.uuid4().hex}{suffix}"
+        with stored.open("wb") as destination:
+            for chunk in upload.chunks():
+                destination.write(chunk)
+        try:
+            result = services.import_people(
+                Actor.for_user(request.user),
+                stored,
+                partial=form.cleaned_data["partial"],
+                scope=scope_for_user(request.user, "people.import"),
+            )
+        except ImportFileError as error:
+            file_error = str(error)
+        finally:
+            stored.unlink(missing_ok=True)
+        if result is not None and result.errors:
+            report_name = uuid.uuid4().hex
+            for fmt in ("csv", "xlsx"):
+                with (_user_dir(request, "reports") / f"{report_name}.{fmt}").open("wb") as out:
+                    write_report(result.errors, out, fmt)
+    return render(
+        request,
+        "people/import.html",
+        {
+            "form": form,
+            "result": result,
+            "errors": result.errors[:200] if result else [],
+            "report_name": report_name,
+            "file_error": file_error,
+        },
+    )
+
+
+@login_required
+def import_report(request: HttpRequest, name: str, fmt: str) -> FileResponse:
+    """The uploader's own error report; other users get 404."""
+    if fmt not in ("csv", "xlsx") or not name.isalnum():
+        raise Http404
+    path = _user_dir(request, "reports") / f"{name}.{fmt}"
+    if not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-errors.{fmt}")
