@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP) system-deps
+	@cd src/fangkong && DEBUG=1 ../../$(BIN)/fangkong compilemessages -v0
 
 # Debian packages the platform and its tests use (CJK font for charts,
 # chromium for page tests, wrk for benchmarks); installed only when missing.
