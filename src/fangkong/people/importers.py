@@ -8,6 +8,8 @@ good rows are applied and bad ones reported.
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,6 +84,7 @@ class _Staging:
                     household_label varchar(200) NOT NULL, has_smartphone boolean,
                     ok boolean NOT NULL DEFAULT true)"""
             )
+            cursor.execute(f"CREATE INDEX {self.table}_hash ON {self.table} (id_hash, row_no)")
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         columns = ", ".join(_STAGE_COLUMNS)
@@ -94,10 +97,9 @@ class _Staging:
                 marks = ", ".join(["%s"] * len(_STAGE_COLUMNS))
                 cursor.executemany(f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", rows)
 
-    def index(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX {self.table}_hash ON {self.table} (id_hash, row_no)")
-            if self.postgres:
+    def analyze(self) -> None:
+        if self.postgres:
+            with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {self.table}")
 
     def drop(self) -> None:
@@ -171,15 +173,17 @@ def _validated_rows(
         )
 
 
-def _mark_duplicates(stage: _Staging, result: ImportResult) -> None:
-    """Every later row with an ID number seen earlier in the file is bad,
-    and its error names both rows."""
+def _mark_duplicates(stage: _Staging, result: ImportResult, chunk: tuple[int, int]) -> None:
+    """Every row of the chunk whose ID number appeared on an earlier row of the
+    file is bad, and its error names both rows."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""SELECT later.row_no, MIN(earlier.row_no) FROM {stage.table} later
                 JOIN {stage.table} earlier
                   ON earlier.id_hash = later.id_hash AND earlier.row_no < later.row_no
-                GROUP BY later.row_no ORDER BY later.row_no"""
+                WHERE later.row_no BETWEEN %s AND %s
+                GROUP BY later.row_no ORDER BY later.row_no""",
+            list(chunk),
         )
         duplicates = cursor.fetchall()
         for later, earlier in duplicates:
@@ -193,23 +197,29 @@ def _mark_duplicates(stage: _Staging, result: ImportResult) -> None:
             )
         if duplicates:
             cursor.execute(
-                f"""UPDATE {stage.table} SET ok = false WHERE EXISTS (
-                    SELECT 1 FROM {stage.table} earlier
-                    WHERE earlier.id_hash = {stage.table}.id_hash
-                      AND earlier.row_no < {stage.table}.row_no)"""
+                f"""UPDATE {stage.table} SET ok = false WHERE row_no = ANY(%s)"""
+                if stage.postgres
+                else f"""UPDATE {stage.table} SET ok = false
+                         WHERE row_no IN ({", ".join("%s" for _ in duplicates)})""",
+                [[later for later, _ in duplicates]]
+                if stage.postgres
+                else [later for later, _ in duplicates],
             )
 
 
-def _merge(stage: _Staging, result: ImportResult) -> None:
+def _merge(stage: _Staging, result: ImportResult, chunk: tuple[int, int]) -> None:
     now = timezone.now()
     table = stage.table
     with connection.cursor() as cursor:
+        if stage.postgres:
+            # Compiling these one-off statements costs more than it saves.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             f"""INSERT INTO people_household (unit_id, label, created_at, updated_at)
                 SELECT DISTINCT unit_id, household_label, %s, %s FROM {table}
-                WHERE ok AND household_label <> ''
+                WHERE ok AND household_label <> '' AND row_no BETWEEN %s AND %s
                 ON CONFLICT (unit_id, label) DO NOTHING""",
-            [now, now],
+            [now, now, *chunk],
         )
         household = """(SELECT h.id FROM people_household h
                          WHERE h.unit_id = s.unit_id AND h.label = s.household_label)"""
@@ -231,10 +241,11 @@ def _merge(stage: _Staging, result: ImportResult) -> None:
                   is_resident = true,
                   updated_at = %s
                 FROM {table} s
-                WHERE s.ok AND people_person.id_number_hash = s.id_hash""",
-            [now],
+                WHERE s.ok AND s.row_no BETWEEN %s AND %s
+                  AND people_person.id_number_hash = s.id_hash""",
+            [now, *chunk],
         )
-        result.updated = cursor.rowcount
+        result.updated += cursor.rowcount
         cursor.execute(
             f"""INSERT INTO people_person (
                   name, id_number_encrypted, id_number_hash, id_number_prefix, id_number_last4,
@@ -243,50 +254,99 @@ def _merge(stage: _Staging, result: ImportResult) -> None:
                   status_since, created_at, updated_at)
                 SELECT s.name, s.id_enc, s.id_hash, s.id_prefix, s.id_last4,
                   s.phone_enc, s.phone_hash, s.phone_prefix, s.phone_last4, s.sex, s.birth_date,
-                  s.unit_id, {household}, COALESCE(s.has_smartphone, true), true, 'normal',
+                  s.unit_id, h.id, COALESCE(s.has_smartphone, true), true, 'normal',
                   %s, %s, %s
                 FROM {table} s
-                WHERE s.ok AND NOT EXISTS (
+                LEFT JOIN people_household h
+                  ON h.unit_id = s.unit_id AND h.label = s.household_label
+                WHERE s.ok AND s.row_no BETWEEN %s AND %s AND NOT EXISTS (
                   SELECT 1 FROM people_person p WHERE p.id_number_hash = s.id_hash)
                 ON CONFLICT (id_number_hash) DO NOTHING""",
-            [now, now, now],
+            [now, now, now, *chunk],
         )
-        result.created = cursor.rowcount
+        result.created += cursor.rowcount
 
 
 class _Rollback(Exception):
     pass
 
 
+_CHUNK = 50_000
+_DONE = None
+
+
+def _validate_in_background(
+    path: Path | str, result: ImportResult, units: dict[str, tuple[int, str]], scope: Scope
+) -> tuple[threading.Thread, queue.Queue]:
+    """Validation and encryption are pure Python; running them on a thread lets
+    them overlap the database work, during which the GIL is released."""
+    batches: queue.Queue = queue.Queue(maxsize=8)
+
+    def produce() -> None:
+        try:
+            batch: list[tuple[Any, ...]] = []
+            for staged in _validated_rows(path, result, units, scope):
+                batch.append(staged)
+                if len(batch) >= _BATCH:
+                    batches.put(batch)
+                    batch = []
+            if batch:
+                batches.put(batch)
+            batches.put(_DONE)
+        except BaseException as error:  # handed to the consumer, which re-raises
+            batches.put(error)
+
+    thread = threading.Thread(target=produce, name="people-import-validation", daemon=True)
+    thread.start()
+    return thread, batches
+
+
 def run_people_import(path: Path | str, *, partial: bool, scope: Scope) -> ImportResult:
-    """Validate and apply a registry file; see the module docstring."""
+    """Validate and apply a registry file; see the module docstring.
+
+    Rows are merged a chunk at a time while later rows are still being
+    validated; a bad row anywhere (without `partial`) rolls everything back.
+    """
     result = ImportResult()
     units = {
         code: (pk, unit_path)
         for pk, code, unit_path in Unit.objects.values_list("pk", "code", "path")
     }
     stage = _Staging()
+    thread, batches = _validate_in_background(path, result, units, scope)
     try:
         with transaction.atomic():
             stage.create()
-            batch: list[tuple[Any, ...]] = []
-            for staged in _validated_rows(path, result, units, scope):
-                batch.append(staged)
-                if len(batch) >= _BATCH:
-                    stage.write(batch)
-                    batch = []
-            if batch:
+            chunk_start, staged_rows, last_row = 0, 0, 0
+
+            def merge_chunk() -> None:
+                nonlocal chunk_start, staged_rows
+                chunk = (chunk_start, last_row)
+                _mark_duplicates(stage, result, chunk)
+                if partial or not result.errors:
+                    _merge(stage, result, chunk)
+                chunk_start, staged_rows = last_row + 1, 0
+
+            while (batch := batches.get()) is not _DONE:
+                if isinstance(batch, BaseException):
+                    raise batch
                 stage.write(batch)
-            stage.index()
-            _mark_duplicates(stage, result)
+                staged_rows += len(batch)
+                last_row = batch[-1][0]
+                if staged_rows >= _CHUNK:
+                    if chunk_start == 0:
+                        stage.analyze()
+                    merge_chunk()
+            if staged_rows:
+                merge_chunk()
             if result.errors and not partial:
                 raise _Rollback
-            _merge(stage, result)
             stage.drop()
             result.applied = True
     except _Rollback:
         result.created = result.updated = 0
     finally:
+        thread.join()
         if not result.applied:
             # The rollback already removed the table on PostgreSQL; SQLite keeps temp DDL.
             stage.drop()
