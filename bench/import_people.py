@@ -110,9 +110,11 @@ def copy_baseline(url: str, path: Path) -> float:
         )
         connection.commit()
         started = time.perf_counter()
-        with connection.cursor() as cursor, path.open("rb") as stream, cursor.copy(
-            "COPY bench_bare_people FROM STDIN WITH (FORMAT csv, HEADER true)"
-        ) as copy:
+        with (
+            connection.cursor() as cursor,
+            path.open("rb") as stream,
+            cursor.copy("COPY bench_bare_people FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+        ):
             while chunk := stream.read(1 << 20):
                 copy.write(chunk)
         connection.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from fangkong.core.testing import logged_in, make_person, make_small_city, make_user
 
@@ -11,6 +12,14 @@ from fangkong.core.testing import logged_in, make_person, make_small_city, make_
 def _fast_password_hashing(settings):
     # Argon2 is what production uses (tested in accounts); tests log in often.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # Services speak the active language (Chinese by default); tests assert on
+    # English messages unless they go through a page, which picks its own.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fangkong.core import personal_data
@@ -281,8 +281,11 @@ def _validate_in_background(
     """Validation and encryption are pure Python; running them on a thread lets
     them overlap the database work, during which the GIL is released."""
     batches: queue.Queue = queue.Queue(maxsize=8)
+    # Row errors speak the caller's language; threads do not inherit it.
+    language = translation.get_language()
 
     def produce() -> None:
+        translation.activate(language)
         try:
             batch: list[tuple[Any, ...]] = []
             for staged in _validated_rows(path, result, units, scope):
