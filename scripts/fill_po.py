@@ -17,7 +17,8 @@ def unquote(text: str) -> str:
 
 
 def fill(translations: dict[str, str], path: str) -> int:
-    lines = open(path, encoding="utf-8").read().split("\n")
+    with open(path, encoding="utf-8") as stream:
+        lines = stream.read().split("\n")
     out, missing, index = [], 0, 0
     msgid = msgid_plural = None
     while index < len(lines):
@@ -44,11 +45,13 @@ def fill(translations: dict[str, str], path: str) -> int:
             line = ""
         out.append(line)
         index += 1
-    open(path, "w", encoding="utf-8").write("\n".join(out))
+    with open(path, "w", encoding="utf-8") as stream:
+        stream.write("\n".join(out))
     return missing
 
 
 if __name__ == "__main__":
-    table = json.load(open(sys.argv[1], encoding="utf-8"))
+    with open(sys.argv[1], encoding="utf-8") as source:
+        table = json.load(source)
     for po in sys.argv[2:]:
         print(po, "untranslated:", fill(table, po))

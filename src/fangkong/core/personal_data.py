@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import os
+import uuid
 from functools import cache
 
 from cryptography.hazmat.primitives import hashes
@@ -70,9 +71,13 @@ class DataKeyring:
         nonce = token[2 : 2 + _NONCE_BYTES]
         return aead.decrypt(nonce, token[2 + _NONCE_BYTES :], None).decode()
 
-    def lookup_hash(self, kind: str, value: str) -> str:
-        """Keyed hash, hex; `kind` separates ID numbers from phones."""
-        return hmac.new(self.hash_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    def lookup_hash(self, kind: str, value: str) -> uuid.UUID:
+        """Keyed hash truncated to 128 bits, as a UUID: PostgreSQL's 16-byte
+        uuid type keeps the unique index small on a registry of millions,
+        and 128 bits make a collision negligible at any population. `kind`
+        separates ID numbers from phones."""
+        digest = hmac.new(self.hash_key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+        return uuid.UUID(bytes=digest[:16])
 
 
 @cache
@@ -88,11 +93,11 @@ def decrypt(token: bytes) -> str:
     return keyring().decrypt(token)
 
 
-def id_number_hash(id_number: str) -> str:
+def id_number_hash(id_number: str) -> uuid.UUID:
     return keyring().lookup_hash("id", id_number)
 
 
-def phone_hash(phone: str) -> str:
+def phone_hash(phone: str) -> uuid.UUID:
     return keyring().lookup_hash("phone", phone)
 
 

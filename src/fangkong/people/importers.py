@@ -63,6 +63,29 @@ _STAGE_COLUMNS = (
 _BATCH = 5000
 
 
+def _copy_field(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    if isinstance(value, str):
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return str(value)  # int, date, UUID
+
+
+def copy_lines(rows: list[tuple[Any, ...]]) -> bytes:
+    """Rows as a block of COPY text, built off the connection's thread."""
+    return "".join("\t".join([_copy_field(value) for value in row]) + "\n" for row in rows).encode()
+
+
 class _Staging:
     """A temporary table holding the validated rows of one import."""
 
@@ -72,13 +95,15 @@ class _Staging:
 
     def create(self) -> None:
         binary = "bytea" if self.postgres else "blob"
+        # Django keeps UUIDs as 32 hex characters on SQLite.
+        hash_type = "uuid" if self.postgres else "char(32)"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""CREATE TEMPORARY TABLE {self.table} (
                     row_no integer PRIMARY KEY, name varchar(100) NOT NULL,
-                    id_hash varchar(64) NOT NULL, id_enc {binary} NOT NULL,
+                    id_hash {hash_type} NOT NULL, id_enc {binary} NOT NULL,
                     id_prefix varchar(6) NOT NULL, id_last4 varchar(4) NOT NULL,
-                    phone_enc {binary}, phone_hash varchar(64) NOT NULL,
+                    phone_enc {binary}, phone_hash {hash_type},
                     phone_prefix varchar(3) NOT NULL, phone_last4 varchar(4) NOT NULL,
                     sex varchar(1) NOT NULL, birth_date date NOT NULL, unit_id bigint NOT NULL,
                     household_label varchar(200) NOT NULL, has_smartphone boolean,
@@ -86,16 +111,26 @@ class _Staging:
             )
             cursor.execute(f"CREATE INDEX {self.table}_hash ON {self.table} (id_hash, row_no)")
 
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
+    def prepare(self, rows: list[tuple[Any, ...]]) -> Any:
+        """Turn validated rows into what `write` sends (runs on the worker)."""
+        if self.postgres:
+            return copy_lines(rows)
+        return [
+            tuple(value.hex if isinstance(value, uuid.UUID) else value for value in row)
+            for row in rows
+        ]
+
+    def write(self, prepared: Any) -> None:
         columns = ", ".join(_STAGE_COLUMNS)
         with connection.cursor() as cursor:
             if self.postgres:
                 with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+                    copy.write(prepared)
             else:
                 marks = ", ".join(["%s"] * len(_STAGE_COLUMNS))
-                cursor.executemany(f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", rows)
+                cursor.executemany(
+                    f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", prepared
+                )
 
     def analyze(self) -> None:
         if self.postgres:
@@ -162,7 +197,7 @@ def _validated_rows(
             number[:6],
             number[-4:],
             keyring.encrypt(phone) if phone else None,
-            keyring.lookup_hash("phone", phone) if phone else "",
+            keyring.lookup_hash("phone", phone) if phone else None,
             phone[:3],
             phone[-4:],
             resident_id.sex,
@@ -212,7 +247,13 @@ def _merge(stage: _Staging, result: ImportResult, chunk: tuple[int, int]) -> Non
     table = stage.table
     with connection.cursor() as cursor:
         if stage.postgres:
-            # Compiling these one-off statements costs more than it saves.
+            # Each statement below looks rows of one chunk up by unique keys. A hash
+            # or merge join would read the whole registry once per chunk instead,
+            # which is what the planner picks inside the transaction, where the rows
+            # just added are not in its statistics. JIT compiling one-off statements
+            # costs more than it saves.
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
             cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             f"""INSERT INTO people_household (unit_id, label, created_at, updated_at)
@@ -228,11 +269,11 @@ def _merge(stage: _Staging, result: ImportResult, chunk: tuple[int, int]) -> Non
             f"""UPDATE people_person SET
                   name = s.name,
                   phone_encrypted = COALESCE(s.phone_enc, people_person.phone_encrypted),
-                  phone_hash = CASE WHEN s.phone_hash <> '' THEN s.phone_hash
+                  phone_hash = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_hash
                                     ELSE people_person.phone_hash END,
-                  phone_prefix = CASE WHEN s.phone_hash <> '' THEN s.phone_prefix
+                  phone_prefix = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_prefix
                                       ELSE people_person.phone_prefix END,
-                  phone_last4 = CASE WHEN s.phone_hash <> '' THEN s.phone_last4
+                  phone_last4 = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_last4
                                      ELSE people_person.phone_last4 END,
                   home_unit_id = s.unit_id,
                   household_id = CASE WHEN s.household_label <> '' THEN {household}
@@ -259,12 +300,14 @@ def _merge(stage: _Staging, result: ImportResult, chunk: tuple[int, int]) -> Non
                 FROM {table} s
                 LEFT JOIN people_household h
                   ON h.unit_id = s.unit_id AND h.label = s.household_label
-                WHERE s.ok AND s.row_no BETWEEN %s AND %s AND NOT EXISTS (
-                  SELECT 1 FROM people_person p WHERE p.id_number_hash = s.id_hash)
+                WHERE s.ok AND s.row_no BETWEEN %s AND %s
                 ON CONFLICT (id_number_hash) DO NOTHING""",
             [now, now, now, *chunk],
         )
         result.created += cursor.rowcount
+        if stage.postgres:
+            for setting in ("enable_hashjoin", "enable_mergejoin", "jit"):
+                cursor.execute(f"RESET {setting}")
 
 
 class _Rollback(Exception):
@@ -276,7 +319,11 @@ _DONE = None
 
 
 def _validate_in_background(
-    path: Path | str, result: ImportResult, units: dict[str, tuple[int, str]], scope: Scope
+    path: Path | str,
+    result: ImportResult,
+    units: dict[str, tuple[int, str]],
+    scope: Scope,
+    stage: _Staging,
 ) -> tuple[threading.Thread, queue.Queue]:
     """Validation and encryption are pure Python; running them on a thread lets
     them overlap the database work, during which the GIL is released."""
@@ -291,10 +338,10 @@ def _validate_in_background(
             for staged in _validated_rows(path, result, units, scope):
                 batch.append(staged)
                 if len(batch) >= _BATCH:
-                    batches.put(batch)
+                    batches.put((stage.prepare(batch), len(batch), batch[-1][0]))
                     batch = []
             if batch:
-                batches.put(batch)
+                batches.put((stage.prepare(batch), len(batch), batch[-1][0]))
             batches.put(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises
             batches.put(error)
@@ -316,7 +363,7 @@ def run_people_import(path: Path | str, *, partial: bool, scope: Scope) -> Impor
         for pk, code, unit_path in Unit.objects.values_list("pk", "code", "path")
     }
     stage = _Staging()
-    thread, batches = _validate_in_background(path, result, units, scope)
+    thread, batches = _validate_in_background(path, result, units, scope, stage)
     try:
         with transaction.atomic():
             stage.create()
@@ -333,9 +380,9 @@ def run_people_import(path: Path | str, *, partial: bool, scope: Scope) -> Impor
             while (batch := batches.get()) is not _DONE:
                 if isinstance(batch, BaseException):
                     raise batch
-                stage.write(batch)
-                staged_rows += len(batch)
-                last_row = batch[-1][0]
+                prepared, count, last_row = batch
+                stage.write(prepared)
+                staged_rows += count
                 if staged_rows >= _CHUNK:
                     if chunk_start == 0:
                         stage.analyze()

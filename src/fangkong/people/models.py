@@ -72,11 +72,11 @@ class Person(TimestampedModel):
 
     name = models.CharField(_("name"), max_length=100)
     id_number_encrypted = models.BinaryField(_("ID number (encrypted)"))
-    id_number_hash = models.CharField(_("ID number lookup hash"), max_length=64, unique=True)
+    id_number_hash = models.UUIDField(_("ID number lookup hash"), unique=True)
     id_number_prefix = models.CharField(_("ID number region prefix"), max_length=6)
     id_number_last4 = models.CharField(_("ID number last four"), max_length=4)
     phone_encrypted = models.BinaryField(_("phone (encrypted)"), null=True, blank=True)
-    phone_hash = models.CharField(_("phone lookup hash"), max_length=64, blank=True, default="")
+    phone_hash = models.UUIDField(_("phone lookup hash"), null=True, blank=True)
     phone_prefix = models.CharField(_("phone prefix"), max_length=3, blank=True, default="")
     phone_last4 = models.CharField(_("phone last four"), max_length=4, blank=True, default="")
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
@@ -115,10 +115,12 @@ class Person(TimestampedModel):
         indexes = [
             models.Index(fields=["home_unit", "id_number_last4"], name="person_unit_last4"),
             models.Index(fields=["home_unit", "name"], name="person_unit_name"),
-            # Most people have no phone lookup and a normal status: index only the rest,
-            # which keeps a million-row import from maintaining two large indexes.
+            # Index only the rows that can match: people with a phone, and people
+            # whose status is not normal (a small minority a gate must find fast).
             models.Index(
-                fields=["phone_hash"], name="person_phone_hash", condition=~models.Q(phone_hash="")
+                fields=["phone_hash"],
+                name="person_phone_hash",
+                condition=models.Q(phone_hash__isnull=False),
             ),
             models.Index(
                 fields=["status"],
