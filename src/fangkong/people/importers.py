@@ -324,6 +324,7 @@ def _validate_in_background(
     units: dict[str, tuple[int, str]],
     scope: Scope,
     stage: _Staging,
+    stop: threading.Event,
 ) -> tuple[threading.Thread, queue.Queue]:
     """Validation and encryption are pure Python; running them on a thread lets
     them overlap the database work, during which the GIL is released."""
@@ -331,20 +332,32 @@ def _validate_in_background(
     # Row errors speak the caller's language; threads do not inherit it.
     language = translation.get_language()
 
+    def hand_over(item: Any) -> None:
+        # The consumer may give up (a database error); then nobody reads the
+        # queue any more and a blocking put would never return.
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
     def produce() -> None:
         translation.activate(language)
         try:
             batch: list[tuple[Any, ...]] = []
             for staged in _validated_rows(path, result, units, scope):
+                if stop.is_set():
+                    return
                 batch.append(staged)
                 if len(batch) >= _BATCH:
-                    batches.put((stage.prepare(batch), len(batch), batch[-1][0]))
+                    hand_over((stage.prepare(batch), len(batch), batch[-1][0]))
                     batch = []
             if batch:
-                batches.put((stage.prepare(batch), len(batch), batch[-1][0]))
-            batches.put(_DONE)
+                hand_over((stage.prepare(batch), len(batch), batch[-1][0]))
+            hand_over(_DONE)
         except BaseException as error:  # handed to the consumer, which re-raises
-            batches.put(error)
+            hand_over(error)
 
     thread = threading.Thread(target=produce, name="people-import-validation", daemon=True)
     thread.start()
@@ -363,7 +376,8 @@ def run_people_import(path: Path | str, *, partial: bool, scope: Scope) -> Impor
         for pk, code, unit_path in Unit.objects.values_list("pk", "code", "path")
     }
     stage = _Staging()
-    thread, batches = _validate_in_background(path, result, units, scope, stage)
+    stop = threading.Event()
+    thread, batches = _validate_in_background(path, result, units, scope, stage, stop)
     try:
         with transaction.atomic():
             stage.create()
@@ -396,6 +410,7 @@ def run_people_import(path: Path | str, *, partial: bool, scope: Scope) -> Impor
     except _Rollback:
         result.created = result.updated = 0
     finally:
+        stop.set()
         thread.join()
         if not result.applied:
             # The rollback already removed the table on PostgreSQL; SQLite keeps temp DDL.

@@ -161,3 +161,35 @@ def test_it_offers_the_import_page_with_a_downloadable_report(cadre_client, city
     with path.open("rb") as upload:
         page = cadre_client.post("/people/import/", {"file": upload, "partial": "on"})
     assert Person.objects.count() == 1
+
+
+def test_it_stops_validating_when_the_database_side_fails(city, tmp_path, monkeypatch):
+    """A failing merge must raise, not leave the validation thread blocked on
+    a full queue (which would hang the import forever)."""
+    import signal
+
+    from fangkong.core.scoping import Scope
+    from fangkong.people import importers
+
+    monkeypatch.setattr(importers, "_BATCH", 2)
+    monkeypatch.setattr(importers, "_CHUNK", 2)
+
+    def broken_merge(*_args):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(importers, "_merge", broken_merge)
+    path = write_csv(tmp_path / "p.csv", good_rows(city, 60))
+
+    def hung(*_args):
+        raise TimeoutError("the import hung")
+
+    # If the worker blocked on a full queue, joining it would never return.
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        with pytest.raises(RuntimeError, match="database went away"):
+            importers.run_people_import(path, partial=False, scope=Scope.all())
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert Person.objects.count() == 0
