@@ -167,6 +167,7 @@ def test_it_stops_validating_when_the_database_side_fails(city, tmp_path, monkey
     """A failing merge must raise, not leave the validation thread blocked on
     a full queue (which would hang the import forever)."""
     import signal
+    import time
 
     from fangkong.core.scoping import Scope
     from fangkong.people import importers
@@ -175,6 +176,7 @@ def test_it_stops_validating_when_the_database_side_fails(city, tmp_path, monkey
     monkeypatch.setattr(importers, "_CHUNK", 2)
 
     def broken_merge(*_args):
+        time.sleep(0.5)  # long enough for the validation thread to fill the queue
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(importers, "_merge", broken_merge)
