@@ -121,6 +121,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Imports stage rows in temporary tables; PostgreSQL's 8 MB default makes a
+    # million-row staging table and its index spill to disk. Memory is taken
+    # only by connections that use temporary tables.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c temp_buffers={os.environ.get('DATABASE_TEMP_BUFFERS', '256MB')}"
+    )
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -264,29 +264,40 @@ def _merge(stage: _Staging, result: ImportResult, chunk: tuple[int, int]) -> Non
         )
         household = """(SELECT h.id FROM people_household h
                          WHERE h.unit_id = s.unit_id AND h.label = s.household_label)"""
-        # Blank cells keep what is known; the rest of the row replaces it.
+        # Which rows name someone already registered: one probe of the unique
+        # index per row (a scalar subquery cannot be turned into a scan of the
+        # registry), and a fresh import skips the UPDATE altogether.
         cursor.execute(
-            f"""UPDATE people_person SET
-                  name = s.name,
-                  phone_encrypted = COALESCE(s.phone_enc, people_person.phone_encrypted),
-                  phone_hash = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_hash
-                                    ELSE people_person.phone_hash END,
-                  phone_prefix = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_prefix
-                                      ELSE people_person.phone_prefix END,
-                  phone_last4 = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_last4
-                                     ELSE people_person.phone_last4 END,
-                  home_unit_id = s.unit_id,
-                  household_id = CASE WHEN s.household_label <> '' THEN {household}
-                                      ELSE people_person.household_id END,
-                  has_smartphone = COALESCE(s.has_smartphone, people_person.has_smartphone),
-                  is_resident = true,
-                  updated_at = %s
-                FROM {table} s
-                WHERE s.ok AND s.row_no BETWEEN %s AND %s
-                  AND people_person.id_number_hash = s.id_hash""",
-            [now, *chunk],
+            f"""SELECT count(*) FROM (
+                  SELECT (SELECT 1 FROM people_person p WHERE p.id_number_hash = s.id_hash) AS hit
+                  FROM {table} s WHERE s.ok AND s.row_no BETWEEN %s AND %s) probed
+                WHERE hit IS NOT NULL""",
+            list(chunk),
         )
-        result.updated += cursor.rowcount
+        if cursor.fetchone()[0]:
+            # Blank cells keep what is known; the rest of the row replaces it.
+            cursor.execute(
+                f"""UPDATE people_person SET
+                      name = s.name,
+                      phone_encrypted = COALESCE(s.phone_enc, people_person.phone_encrypted),
+                      phone_hash = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_hash
+                                        ELSE people_person.phone_hash END,
+                      phone_prefix = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_prefix
+                                          ELSE people_person.phone_prefix END,
+                      phone_last4 = CASE WHEN s.phone_hash IS NOT NULL THEN s.phone_last4
+                                         ELSE people_person.phone_last4 END,
+                      home_unit_id = s.unit_id,
+                      household_id = CASE WHEN s.household_label <> '' THEN {household}
+                                          ELSE people_person.household_id END,
+                      has_smartphone = COALESCE(s.has_smartphone, people_person.has_smartphone),
+                      is_resident = true,
+                      updated_at = %s
+                    FROM {table} s
+                    WHERE s.ok AND s.row_no BETWEEN %s AND %s
+                      AND people_person.id_number_hash = s.id_hash""",
+                [now, *chunk],
+            )
+            result.updated += cursor.rowcount
         cursor.execute(
             f"""INSERT INTO people_person (
                   name, id_number_encrypted, id_number_hash, id_number_prefix, id_number_last4,
