@@ -161,6 +161,11 @@ def reveal_person_numbers(actor: Actor, person: Person, *, reason: str = "") -> 
     return revealed
 
 
+def record_unmasked_export(actor: Actor, unit: Unit, *, count: int) -> None:
+    """An export with full ID and phone numbers leaves one audit event."""
+    audit.record(actor, "people.export_unmasked", unit=unit, target=unit, count=count)
+
+
 def import_people(
     actor: Actor, path: Path | str, *, partial: bool = False, scope: Scope | None = None
 ) -> ImportResult:

@@ -19,8 +19,10 @@ from fangkong.core.errors import FieldError
 from fangkong.core.importing import ImportFileError, write_report
 from fangkong.core.scoping import scope_for_user
 from fangkong.people import queries, services
+from fangkong.people.exports import write_residents
 from fangkong.people.forms import ImportForm, SearchForm, StatusForm
 from fangkong.regions.models import Unit
+from fangkong.regions.queries import get_unit_for_scope
 
 PAGE_SIZE = 50
 
@@ -148,3 +150,29 @@ def import_report(request: HttpRequest, name: str, fmt: str) -> FileResponse:
     if not path.exists():
         raise Http404
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-errors.{fmt}")
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """A unit's residents as CSV or XLSX; `unmasked=1` for roles allowed to
+    reveal, audit-logged as one export event."""
+    code = request.GET.get("unit", "")
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    unmasked = request.GET.get("unmasked") == "1"
+    capability = "people.reveal" if unmasked else "people.view"
+    scope = scope_for_user(request.user, capability)
+    unit = get_unit_for_scope(scope, code=code)
+    people = queries.people_for_scope(scope).filter(home_unit__path__startswith=unit.path)
+    if unmasked:
+        services.record_unmasked_export(Actor.for_user(request.user), unit, count=people.count())
+    content = write_residents(
+        people.order_by("home_unit__path", "household__label", "name"), fmt, unmasked=unmasked
+    )
+    response = HttpResponse(
+        content,
+        content_type="text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="residents-{unit.code}.{fmt}"'
+    return response

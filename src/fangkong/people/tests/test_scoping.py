@@ -42,3 +42,41 @@ def test_it_audits_an_unmasked_view(cadre_client, cadre, resident):
 def test_it_refuses_an_unmasked_view_outside_the_area(cadre_client, villager):
     assert cadre_client.post(f"/people/{villager.pk}/reveal/").status_code == 404
     assert not AuditEvent.objects.filter(action="people.reveal").exists()
+
+
+def test_it_exports_residents_masked_by_default(cadre_client, city, resident, villager):
+    import io
+
+    from openpyxl import load_workbook
+
+    response = cadre_client.get("/people/export/", {"unit": city.shenghe.code, "format": "xlsx"})
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert [row[0] for row in rows[1:]] == ["张立新"]
+    assert rows[1][1] == resident.masked_id_number and rows[1][2] == "138****5678"
+    assert not AuditEvent.objects.filter(action="people.export_unmasked").exists()
+
+
+def test_it_audits_an_unmasked_export_and_refuses_it_outside_the_area(
+    cadre_client, cadre, city, resident, villager
+):
+    from fangkong.core import personal_data
+
+    response = cadre_client.get("/people/export/", {"unit": city.shenghe.code, "unmasked": "1"})
+    text = response.content.decode("utf-8-sig")
+    assert personal_data.decrypt(resident.id_number_encrypted) in text
+    assert "13812345678" in text
+    event = AuditEvent.objects.get(action="people.export_unmasked")
+    assert event.actor == cadre and event.detail == {"count": 1}
+    outside = cadre_client.get("/people/export/", {"unit": city.zhangbukou.code, "unmasked": "1"})
+    assert outside.status_code == 404
+
+
+def test_it_refuses_an_unmasked_export_to_gate_staff(city, resident):
+    from fangkong.core.testing import logged_in, make_user
+
+    gate = logged_in(make_user("gate", "gate_staff", city.shenghe))
+    assert gate.get("/people/export/", {"unit": city.shenghe.code}).status_code == 200
+    assert (
+        gate.get("/people/export/", {"unit": city.shenghe.code, "unmasked": "1"}).status_code == 404
+    )
