@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "fangkong.regions",
     "fangkong.people",
     "fangkong.accounts",
+    "fangkong.vaccination",
+    "fangkong.bulletins",
 ]
 
 MIDDLEWARE = [
