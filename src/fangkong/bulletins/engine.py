@@ -256,6 +256,8 @@ def compute(
     if order is not None:
         # Ranked rows by rank (ties and unranked rows keep tree order).
         rows.sort(key=lambda row: (row[order] is None, row[order] or 0))
+    keys = ["name", "code", *(column.key for column in columns)]
+    rows = [{key: row[key] for key in keys} for row in rows]
 
     return BulletinTable(
         kind=kind.key,

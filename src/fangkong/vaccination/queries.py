@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from fangkong.core.scoping import Scope
+from fangkong.core.scoping import Scope, get_for_scope_or_404
 from fangkong.regions.models import Unit
 from fangkong.vaccination.models import Dose, TargetPopulation
 
@@ -45,3 +45,13 @@ def target_populations(
         .values_list("pk", "target")
     )
     return dict(rows)
+
+
+def administering_units(scope: Scope) -> list[Unit]:
+    """Units in the scope that may give doses, the scope's top units first."""
+    units = Unit.objects.for_scope(scope).exclude(kind__in=["compound", "school"])
+    return sorted(units, key=lambda unit: [int(part) for part in unit.path.split(".") if part])
+
+
+def get_unit_for_scope(scope: Scope, **lookup) -> Unit:
+    return get_for_scope_or_404(Unit.objects.all(), scope, **lookup)
