@@ -54,9 +54,17 @@ _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _DOSE = re.compile(r"^(?:第)?([1-9一二三四五])(?:剂|针|剂次)?$")
 _DATE = r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
 _DATETIME = re.compile(
-    _DATE + r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})(?:\.\d+)?秒?)?)?"
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[ T]+(\d{1,2})(?::(\d{1,2}))?(?::(\d{1,2})(?:\.\d+)?)?)?"
     r"\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
+
+
+def _western(text: str) -> str:
+    """2021年8月12日18时30分 → 2021-8-12 18:30; 2021/8/12 → 2021-8-12."""
+    text = text.replace("年", "-").replace("月", "-").replace("日", " ")
+    text = text.replace("时", ":").replace("分", ":").replace("秒", "").strip().rstrip(":")
+    return re.sub(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})", r"\1-\2-\3", text)
 
 
 class CellError(ValueError):
@@ -94,7 +102,7 @@ def parse_instant(raw: str) -> datetime.datetime:
     text = str(raw or "").strip()
     if not text:
         raise CellError(_("date and time are empty"))
-    match = _DATETIME.match(text)
+    match = _DATETIME.match(_western(text))
     if match is None:
         raise CellError(_("expected a date and time such as 2021-08-12 09:30"))
     year, month, day, hour, minute, second, offset = match.groups()
@@ -102,7 +110,7 @@ def parse_instant(raw: str) -> datetime.datetime:
         raise CellError(_("the time of day is missing (expected 2021-08-12 09:30)"))
     try:
         naive = datetime.datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0)
+            int(year), int(month), int(day), int(hour), int(minute or 0), int(second or 0)
         )
     except ValueError:
         raise CellError(_("not a real date or time")) from None
