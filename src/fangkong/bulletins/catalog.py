@@ -23,7 +23,8 @@ UNIT_LABEL = _("Unit")
 @dataclass(frozen=True)
 class BulletinKind:
     """A bulletin: its wording, its columns (and those one may add), and the
-    usual cut-off time. `title` holds `%(unit)s`, the unit it is issued for."""
+    usual cut-off time. Texts may hold `%(unit)s` (the unit it is issued
+    for), `%(units)s` (what the ranked units are called) and `%(day)s`."""
 
     key: str
     name: Any
@@ -55,8 +56,8 @@ VACCINATION = BulletinKind(
     name=_("COVID-19 vaccination progress"),
     title=_("%(unit)s COVID-19 vaccination progress bulletin"),
     intro=_(
-        "The COVID-19 vaccination progress of the population aged 18 and over in each unit "
-        "is announced as follows:"
+        "The COVID-19 vaccination progress of the population aged 18 and over in each of the "
+        "%(units)s is announced as follows:"
     ),
     footnote=_(
         "Note: first-dose cumulative rate = first doses given by the unit (and the units "

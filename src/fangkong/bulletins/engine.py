@@ -195,7 +195,11 @@ def compute(
         raise BulletinError(_("unknown column(s): %(keys)s") % {"keys": error.args[0]}) from None
     as_of = timezone.localtime(as_of)
     units = ranked_units(under, level)
-    context = {"day": rules.format_month_day(as_of.date()), "unit": under.name}
+    context = {
+        "day": rules.format_month_day(as_of.date()),
+        "unit": under.name,
+        "units": rules.units_phrase({unit.kind for unit in units}),
+    }
 
     # Each count metric is aggregated once for all the windows its columns need.
     windows: dict[str, set[Window]] = defaultdict(set)

@@ -40,8 +40,13 @@ class BulletinForm(forms.Form):
             (unit.code, f"{'　' * unit.depth}{unit.name}") for unit in units
         ]
         kind = KINDS.get(self.data.get("kind") or "", VACCINATION)
+        on_the_day = {"day": str(_("the day's"))}
         self.fields["columns"].choices = [
-            (column.key, column.label) for column in kind.optional_columns
+            (
+                column.key,
+                str(column.label) % on_the_day if "%(" in str(column.label) else column.label,
+            )
+            for column in kind.optional_columns
         ]
         if not self.is_bound:
             now = timezone.localtime()

@@ -104,6 +104,18 @@ def format_month_day(day: datetime.date) -> str:
     return _("%(month)s/%(day)s") % {"month": day.month, "day": day.day}
 
 
+def units_phrase(kinds: set[str]) -> str:
+    """What the ranked units are called in a notice: 县(市、区) when all are
+    county-level, 乡镇(街道) when all are townships, else 单位."""
+    if kinds and kinds <= region_rules.COUNTY_LEVEL:
+        return _("counties (county-level cities, districts)")
+    if kinds and kinds <= region_rules.TOWNSHIP_LEVEL:
+        return _("townships (subdistricts)")
+    if kinds and kinds <= region_rules.GRASSROOTS_LEVEL:
+        return _("communities (villages)")
+    return _("units")
+
+
 def tree_order(path: str) -> list[int]:
     """Sort key putting units in tree order (parents first, siblings by id),
     which string order of paths does not ("1.10." < "1.2.")."""

@@ -54,6 +54,7 @@ def test_it_reproduces_the_source_table_from_the_demo_at_its_default_size(tmp_pa
     assert data["title"] == "周口市新冠病毒疫苗接种进度通报"
     assert data["subtitle"] == "截止日期 2021年8月12日18时"
     assert data["as_of"] == "2021-08-12T18:00:00+08:00"
+    assert data["intro"] == "现将各县(市、区)18岁及以上人群接种进度通报如下："
     assert [c["label"] for c in data["columns"]] == [
         "第一剂累计接种率(%)",
         "位次",
