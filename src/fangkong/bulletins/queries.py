@@ -39,10 +39,6 @@ def issuing_units(scope: Scope) -> list[Unit]:
     return sorted(units, key=lambda unit: rules.tree_order(unit.path))
 
 
-def get_unit_for_scope(scope: Scope, **lookup: Any) -> Unit:
-    return get_for_scope_or_404(Unit.objects.all(), scope, **lookup)
-
-
 def issued_for_scope(scope: Scope) -> QuerySet[IssuedBulletin]:
     """The archive: issued bulletins for units in the scope, newest first."""
     return IssuedBulletin.objects.for_scope(scope).select_related("unit", "issued_by")

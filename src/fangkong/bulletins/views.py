@@ -19,6 +19,7 @@ from fangkong.bulletins.engine import BulletinError, BulletinTable
 from fangkong.bulletins.forms import BulletinForm, IssueForm
 from fangkong.core.audit import Actor
 from fangkong.core.scoping import scope_for_user
+from fangkong.regions.queries import get_unit_for_scope
 
 ARCHIVE_PAGE = 100
 
@@ -34,7 +35,7 @@ def _preview(request: HttpRequest, form: BulletinForm) -> BulletinTable | None:
         return None
     scope = scope_for_user(request.user, "bulletins.view")
     data = form.cleaned_data
-    under = queries.get_unit_for_scope(scope, code=data["unit"])
+    under = get_unit_for_scope(scope, code=data["unit"])
     try:
         return queries.preview(
             data["kind"],
@@ -114,7 +115,7 @@ def issue(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("The bulletin was not issued: check the cut-off and the unit."))
         return redirect("bulletins:index")
     data = form.cleaned_data
-    under = queries.get_unit_for_scope(scope, code=data["unit"])
+    under = get_unit_for_scope(scope, code=data["unit"])
     try:
         bulletin = services.issue_bulletin(
             Actor.for_user(request.user),

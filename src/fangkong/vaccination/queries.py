@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from fangkong.core.scoping import Scope, get_for_scope_or_404
+from fangkong.core.scoping import Scope
 from fangkong.regions.models import Unit
+from fangkong.regions.rules import ancestor_ids
 from fangkong.vaccination.models import Dose, TargetPopulation
 
 
@@ -48,10 +49,7 @@ def target_populations(
 
 
 def administering_units(scope: Scope) -> list[Unit]:
-    """Units in the scope that may give doses, the scope's top units first."""
+    """Units in the scope that may give doses, in tree order (the scope's top
+    units first); compounds and schools do not vaccinate."""
     units = Unit.objects.for_scope(scope).exclude(kind__in=["compound", "school"])
-    return sorted(units, key=lambda unit: [int(part) for part in unit.path.split(".") if part])
-
-
-def get_unit_for_scope(scope: Scope, **lookup) -> Unit:
-    return get_for_scope_or_404(Unit.objects.all(), scope, **lookup)
+    return sorted(units, key=lambda unit: ancestor_ids(unit.path))

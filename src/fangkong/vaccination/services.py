@@ -57,7 +57,11 @@ def record_dose(
         resident_id = parse_id_number(id_number)
     except InvalidIdentity as error:
         raise DoseError("id_number", str(error)) from None
-    if not 1 <= int(dose_number) <= rules.MAX_DOSE_NUMBER:
+    try:
+        dose_number = int(dose_number)
+    except (TypeError, ValueError):
+        dose_number = 0
+    if not 1 <= dose_number <= rules.MAX_DOSE_NUMBER:
         raise DoseError(
             "dose_number",
             _("dose number must be a whole number from 1 to %(max)s")

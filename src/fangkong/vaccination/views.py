@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
 from fangkong.core.scoping import scope_for_user
+from fangkong.regions.queries import get_unit_for_scope
 from fangkong.vaccination import forms, queries, services
 
 
@@ -25,7 +26,7 @@ def record(request: HttpRequest) -> HttpResponse:
     form = forms.DoseForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        unit = queries.get_unit_for_scope(scope, code=data["unit"])
+        unit = get_unit_for_scope(scope, code=data["unit"])
         try:
             dose = services.record_dose(
                 Actor.for_user(request.user),
