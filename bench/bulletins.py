@@ -282,14 +282,17 @@ WHERE r.path LIKE '1.%%' AND r.depth = %(depth)s
 """
 
 
-def timed(function, repeat: int) -> tuple[list[float], object]:
-    result = function()  # warm-up: caches, plans
-    times = []
+def timed(first, second, repeat: int) -> tuple[list[float], object, list[float], object]:
+    """Times two functions alternately (after one warm-up call each), so that
+    both see the same load on a shared machine."""
+    results = [first(), second()]
+    times: list[list[float]] = [[], []]
     for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return times, result
+        for index, function in enumerate((first, second)):
+            started = time.perf_counter()
+            results[index] = function()
+            times[index].append(time.perf_counter() - started)
+    return times[0], results[0], times[1], results[1]
 
 
 def main() -> None:
@@ -345,15 +348,20 @@ def main() -> None:
 
         return bulletin
 
-    print(f"\nVaccination bulletin at {CUTOFF}, best and median of {args.repeat} after a warm-up:")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"\nVaccination bulletin at {CUTOFF}, best and median of {args.repeat}, alternating, after a warm-up "
+        f"({os.cpu_count()} CPUs, load average {load}):"
+    )
     print(f"{'bulletin':<28}{'rows':>6}{'engine':>16}{'hand-written SQL':>20}{'ratio':>8}  same")
     failed = False
     for label, level, depth in (
         ("13 county-level units", "children", 1),
         ("all townships", "township", 2),
     ):
-        engine_times, engine_rows = timed(engine(level), args.repeat)
-        sql_times, sql_rows = timed(baseline(depth), args.repeat)
+        engine_times, engine_rows, sql_times, sql_rows = timed(
+            engine(level), baseline(depth), args.repeat
+        )
         same = engine_rows == sql_rows
         failed |= not same
         ratio = min(engine_times) / min(sql_times)
