@@ -61,6 +61,9 @@ def test_it_ranks_the_units_under_a_code_and_issues(zones, tmp_path):
     assert "booster_rate" in data["rows"][0]
     issued = IssuedBulletin.objects.get()
     assert data["issued"]["id"] == issued.pk and issued.issued_by_label == "system:bulletin"
+    again = tmp_path / "again.json"
+    bulletin("--issued", str(issued.pk), "-o", str(again))
+    assert json.loads(again.read_text(encoding="utf-8")) == data
 
 
 def test_it_explains_bad_arguments(zones, tmp_path):
