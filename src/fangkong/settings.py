@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "fangkong.regions",
     "fangkong.people",
     "fangkong.accounts",
+    "fangkong.vaccination",
+    "fangkong.bulletins",
 ]
 
 MIDDLEWARE = [
