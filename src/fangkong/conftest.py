@@ -14,10 +14,10 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def _english_messages():
-    # Services speak the active language (Chinese by default); tests assert on
-    # English messages unless they go through a page, which picks its own.
+@pytest.fixture
+def english():
+    """Messages in English for tests that assert on them; without it the
+    platform speaks its default language, Simplified Chinese."""
     with translation.override("en"):
         yield
 

@@ -91,11 +91,13 @@ class _DoseStaging:
 
     def create(self) -> None:
         binary, instant = ("bytea", "timestamptz") if self.postgres else ("blob", "datetime")
+        # Lookup hashes are UUIDs; Django keeps them as 32 hex characters on SQLite.
+        hash_type = "uuid" if self.postgres else "char(32)"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""CREATE TEMPORARY TABLE {self.table} (
                     row_no integer PRIMARY KEY, name varchar(100) NOT NULL,
-                    id_hash varchar(64) NOT NULL, id_enc {binary} NOT NULL,
+                    id_hash {hash_type} NOT NULL, id_enc {binary} NOT NULL,
                     id_prefix varchar(6) NOT NULL, id_last4 varchar(4) NOT NULL,
                     sex varchar(1) NOT NULL, birth_date date NOT NULL,
                     dose_number smallint NOT NULL, vaccine varchar(100) NOT NULL,
@@ -137,6 +139,7 @@ def _validated_doses(
     keyring = personal_data.keyring()
     adapt_instant = connection.ops.adapt_datetimefield_value
     adapt_date = connection.ops.adapt_datefield_value
+    postgres = connection.vendor == "postgresql"
     for row_number, row in read_rows(path, DOSE_COLUMNS):
         result.total_rows += 1
         errors: list[RowError] = []
@@ -193,10 +196,11 @@ def _validated_doses(
             continue
         assert resident_id is not None and unit is not None and administered_at is not None
         number = resident_id.number
+        id_hash = keyring.lookup_hash("id", number)
         yield (
             row_number,
             name,
-            keyring.lookup_hash("id", number),
+            id_hash if postgres else id_hash.hex,
             keyring.encrypt(number),
             number[:6],
             number[-4:],
@@ -284,7 +288,7 @@ def _merge_doses(stage: _DoseStaging, result: DoseImportResult, recorded_by: str
                   home_unit_id, household_id, has_smartphone, is_resident, status,
                   status_since, created_at, updated_at)
                 SELECT s.name, s.id_enc, s.id_hash, s.id_prefix, s.id_last4,
-                  NULL, '', '', '', s.sex, s.birth_date,
+                  NULL, NULL, '', '', s.sex, s.birth_date,
                   s.unit_id, NULL, true, false, 'normal', %s, %s, %s
                 FROM {table} s
                 WHERE s.ok

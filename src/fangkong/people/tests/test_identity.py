@@ -5,6 +5,8 @@ import pytest
 from fangkong.core.identity import InvalidIdentity, parse_id_number, parse_phone
 from fangkong.core.testing import valid_id_number
 
+pytestmark = pytest.mark.usefixtures("english")
+
 VALID = valid_id_number("411602", "19900307", 123)
 
 

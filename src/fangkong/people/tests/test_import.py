@@ -14,6 +14,8 @@ from fangkong.core.testing import SYSTEM, valid_id_number
 from fangkong.people.models import Household, Person
 from fangkong.people.services import import_people
 
+pytestmark = pytest.mark.usefixtures("english")
+
 HEADER_ZH = ["姓名", "身份证号", "手机号", "所属单位编码", "户号", "有无智能手机"]
 
 

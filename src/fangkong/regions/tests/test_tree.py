@@ -10,6 +10,8 @@ from fangkong.regions import rules
 from fangkong.regions.models import Unit
 from fangkong.regions.services import UnitError, create_unit, import_units, move_unit
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_it_lists_a_subtree_in_one_query(city, django_assert_num_queries):
     with django_assert_num_queries(1):
