@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,29 @@ def _household(unit: Unit, label: str) -> Household | None:
     return household
 
 
+def _apply(
+    person: Person,
+    name: str,
+    home_unit: Unit,
+    phone: str,
+    household: str,
+    has_smartphone: bool,
+    is_resident: bool,
+    created: bool,
+) -> None:
+    person.name = name
+    person.home_unit = home_unit
+    person.has_smartphone = has_smartphone
+    person.is_resident = is_resident or (not created and person.is_resident)
+    if phone:
+        person.phone_encrypted = personal_data.encrypt(phone)
+        person.phone_hash = personal_data.phone_hash(phone)
+        person.phone_prefix, person.phone_last4 = phone[:3], phone[-4:]
+    found_household = _household(home_unit, household)
+    if found_household is not None:
+        person.household = found_household
+
+
 @transaction.atomic
 def register_person(
     actor: Actor,
@@ -45,8 +68,10 @@ def register_person(
     household: str = "",
     has_smartphone: bool = True,
     is_resident: bool = True,
+    update_existing: bool = True,
 ) -> Person:
-    """Create a person, or update the one with this ID number (upsert)."""
+    """Create a person, or update the one with this ID number (upsert); with
+    `update_existing=False` an existing person is returned unchanged."""
     name = name.strip()
     if not name:
         raise PersonError("name", _("name is empty"))
@@ -69,18 +94,23 @@ def register_person(
             sex=resident_id.sex,
             birth_date=resident_id.birth_date,
         )
-    person.name = name
-    person.home_unit = home_unit
-    person.has_smartphone = has_smartphone
-    person.is_resident = is_resident or (not created and person.is_resident)
-    if phone:
-        person.phone_encrypted = personal_data.encrypt(phone)
-        person.phone_hash = personal_data.phone_hash(phone)
-        person.phone_prefix, person.phone_last4 = phone[:3], phone[-4:]
-    found_household = _household(home_unit, household)
-    if found_household is not None:
-        person.household = found_household
-    person.save()
+    elif not update_existing:
+        return person
+    _apply(person, name, home_unit, phone, household, has_smartphone, is_resident, created)
+    if created:
+        try:
+            # A savepoint: another clerk may register the same number at this moment.
+            with transaction.atomic():
+                person.save()
+        except IntegrityError:
+            person = Person.objects.select_for_update().with_id_number(resident_id.number).get()
+            created = False
+            if not update_existing:
+                return person
+            _apply(person, name, home_unit, phone, household, has_smartphone, is_resident, False)
+            person.save()
+    else:
+        person.save()
     audit.record(
         actor,
         "people.register_person" if created else "people.update_person",
@@ -99,7 +129,12 @@ def ensure_person(actor: Actor, *, id_number: str, name: str, unit: Unit) -> Per
     if person is not None:
         return person
     return register_person(
-        actor, name=name, id_number=resident_id.number, home_unit=unit, is_resident=False
+        actor,
+        name=name,
+        id_number=resident_id.number,
+        home_unit=unit,
+        is_resident=False,
+        update_existing=False,
     )
 
 
