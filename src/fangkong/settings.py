@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fangkong.regions",
     "fangkong.people",
     "fangkong.accounts",
+    "fangkong.testing",
 ]
 
 MIDDLEWARE = [
