@@ -483,3 +483,19 @@ def reveal_phones(actor: Actor, round: Round, people: list[Person], *, purpose: 
             people=sorted(person.pk for person in people),
         )
     return phones
+
+
+def follow_up_list(
+    actor: Actor, round: Round, scope: Scope, kind: str, *, reveal: Scope
+) -> tuple[list, dict[int, str]]:
+    """The retest (or resample) list grouped by community, with clear phone
+    numbers for the people living inside `reveal` (the reader's
+    people.reveal scope; audited) and masked ones for the rest."""
+    from fangkong.testing import queries
+
+    samples = list(queries.follow_up_samples(round, scope, kind))
+    revealed = [
+        sample.person for sample in samples if reveal.contains_path(sample.person.home_unit.path)
+    ]
+    phones = reveal_phones(actor, round, revealed, purpose=kind) if revealed else {}
+    return queries.follow_up_groups(samples), phones
