@@ -10,7 +10,7 @@ from typing import Literal
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 from pydantic import Field
 
 from fangkong.accounts.auth import caller
@@ -138,7 +138,7 @@ def list_sites(request: HttpRequest, open_only: bool = True) -> list[SiteOut]:
     response={200: SampleOut, 201: SampleOut},
     summary="Record a swab (idempotent by client_uuid)",
 )
-def record_sample(request: HttpRequest, payload: SampleIn) -> tuple[int, SampleOut]:
+def record_sample(request: HttpRequest, payload: SampleIn) -> Status[SampleOut]:
     """A person swabbed into a tube at a site. The person is one of `code`
     (pass code), `id_number` or `person_id`. Retrying with the same
     `client_uuid` answers 200 with the first recording; 201 when new. A
@@ -174,7 +174,7 @@ def record_sample(request: HttpRequest, payload: SampleIn) -> tuple[int, SampleO
         client_uuid=payload.client_uuid,
         tube_size=payload.tube_size,
     )
-    return (201 if recorded.created else 200), _sample_out(recorded)
+    return Status(201 if recorded.created else 200, _sample_out(recorded))
 
 
 @router.post("/tubes/seal", response=TubeOut, summary="Seal a tube before it is full")
