@@ -275,15 +275,15 @@ class FollowUpGroup:
 
 def follow_up_samples(testing_round: Round, scope: Scope, kind: str) -> QuerySet[Sample]:
     """Latest samples whose tube sends their person back: a positive pool
-    (single-tube retest) or an invalid tube (resample). Visible when the
-    person lives in the scope or was swabbed there."""
+    (single-tube retest) or an invalid tube (resample), of people living in
+    the scope: the retest is organised by the community they live in."""
     if kind == RETEST:
         condition = Q(tube__lab_result__result=Result.POSITIVE, tube__capacity__gt=1)
     else:
         condition = Q(tube__lab_result__result=Result.INVALID)
     samples = Sample.objects.filter(condition, round=testing_round, is_latest=True)
     if not scope.everything:
-        samples = samples.filter(scope.q("person__home_unit") | scope.q("unit"))
+        samples = samples.filter(scope.q("person__home_unit"))
     return samples.select_related(
         "person", "person__home_unit", "person__household", "tube", "site"
     ).order_by("person__home_unit__path", "person__household__label", "person__name", "id")
