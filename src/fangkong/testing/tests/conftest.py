@@ -8,10 +8,18 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fangkong.core.testing import SYSTEM, make_person
 from fangkong.testing import services
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages in English, so assertions read plainly; pages and
+    the API still answer in Chinese (LocaleMiddleware, zh-hans default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from fangkong.core.models import AuditEvent
 from fangkong.core.scoping import Scope
 from fangkong.core.testing import SYSTEM, logged_in, make_person, make_user
 from fangkong.testing import queries, services
