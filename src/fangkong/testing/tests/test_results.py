@@ -135,7 +135,7 @@ def test_it_names_bad_cells(testing_round, pools, tmp_path):
 def test_it_refuses_a_file_without_the_result_column(testing_round, pools, tmp_path):
     path = tmp_path / "columns.csv"
     path.write_text("tube_barcode,reported_at,lab\nR001,2021-08-10 22:00,lab\n", encoding="utf-8")
-    with pytest.raises(ImportFileError, match="检测结果|result"):
+    with pytest.raises(ImportFileError, match=r"检测结果|result"):
         services.import_results(SYSTEM, testing_round, path)
 
 
