@@ -255,6 +255,19 @@ def not_sampled(testing_round: Round, scope: Scope, unit: Unit) -> QuerySet[Pers
         .filter(_or(Q(home_unit__path__startswith=root.path) for root in roots))
         .exclude(Exists(sampled))
         .select_related("home_unit", "household")
+        # What the list shows (masked numbers come from the clear prefixes):
+        # a community's list must stay fast at 20,000 residents.
+        .only(
+            "name",
+            "id_number_prefix",
+            "id_number_last4",
+            "phone_prefix",
+            "phone_last4",
+            "has_smartphone",
+            "home_unit__name",
+            "home_unit__path",
+            "household__label",
+        )
         .order_by("home_unit__path", "household__label", "name", "id")
     )
 

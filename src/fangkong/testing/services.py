@@ -21,7 +21,7 @@ from fangkong.people.services import set_person_status
 from fangkong.regions.models import Unit
 from fangkong.testing import rules
 from fangkong.testing.importers import ResultImport, run_results_import, single_result_rows
-from fangkong.testing.models import LabResult, Result, Round, Sample, SampleKind, Site, Tube
+from fangkong.testing.models import Result, Round, Sample, SampleKind, Site, Tube
 from fangkong.testing.rules import CellError
 
 # China's guidance: a city's round finishes in two to three days.
@@ -113,7 +113,11 @@ def create_site(
 def _locked_tube(actor: Actor, site: Site, barcode: str, capacity: int) -> tuple[Tube, bool]:
     """The round's tube with this barcode, created at `site` when new, and
     locked until the transaction ends: whoever holds it may fill it."""
-    found = Tube.objects.select_for_update().filter(round_id=site.round_id, barcode=barcode)
+    found = (
+        Tube.objects.select_for_update(of=("self",))
+        .select_related("lab_result")
+        .filter(round_id=site.round_id, barcode=barcode)
+    )
     tube = found.first()
     if tube is not None:
         return tube, False
@@ -136,7 +140,7 @@ def _locked_tube(actor: Actor, site: Site, barcode: str, capacity: int) -> tuple
 def _check_fillable(tube: Tube, site: Site) -> None:
     if tube.site_id != site.pk:
         raise TestingError("tube_barcode", _("this tube was opened at another site of the round"))
-    if tube.sealed_at is not None or LabResult.objects.filter(tube_id=tube.pk).exists():
+    if tube.sealed_at is not None or getattr(tube, "lab_result", None) is not None:
         raise TestingError("tube_barcode", _("this tube is sealed"))
 
 
