@@ -324,7 +324,7 @@ def bench_api(args: argparse.Namespace, sizes: Sizes, url: str) -> None:
     clients = args.api_clients
     per_client = args.api_samples // clients
     total = per_client * clients
-    if sizes.communities < 2 * clients + 2:
+    if sizes.communities < 2 * clients + 3:
         log("api: skipped (too few communities for this many clients)")
         return
     _device, token = create_device_token(
@@ -448,9 +448,41 @@ def bench_api(args: argparse.Namespace, sizes: Sizes, url: str) -> None:
         f"api sampling: {total:,} POST /api/v1/testing/samples from {clients} clients, "
         f"{args.api_workers} gunicorn workers: {elapsed:.1f} s = {total / elapsed:,.0f} samples/s"
     )
+    wall, cpu = _in_process(sizes, token, 2 * clients + 2, min(200, per_client))
+    log(f"  one request at a time in-process: {wall:.1f} ms wall, {cpu:.1f} ms CPU per sample")
     log(
         f"  baseline raw psycopg (lock tube, insert, count; {clients} connections): "
         f"{raw:.1f} s = {total / raw:,.0f} samples/s; API/raw = {raw / elapsed:.2f}"
+    )
+
+
+def _in_process(sizes: Sizes, token: str, community: int, count: int) -> tuple[float, float]:
+    """Per-request cost without HTTP: Django's test client, one thread."""
+    import datetime
+
+    from django.test import Client
+    from django.utils import timezone
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    site_id, people = _work(sizes, 1, count, community)[0]
+    collected = (timezone.now() - datetime.timedelta(minutes=5)).isoformat()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for index, person_id in enumerate(people):
+        body = {
+            "client_uuid": str(uuid.uuid4()),
+            "site_id": site_id,
+            "tube_barcode": f"INP-{index // sizes.pool:06d}",
+            "person_id": person_id,
+            "collected_at": collected,
+        }
+        response = client.post(
+            "/api/v1/testing/samples", json.dumps(body), content_type="application/json"
+        )
+        if response.status_code != 201:
+            sys.exit(f"in-process sample failed: {response.content[:200]!r}")
+    return (
+        (time.perf_counter() - wall) * 1000 / count,
+        (time.process_time() - cpu) * 1000 / count,
     )
 
 
@@ -600,6 +632,7 @@ def main() -> None:
     import shutil
 
     log(f"database {url}; disk free {shutil.disk_usage(REPO).free / 1e9:.0f} GB")
+    log(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     if args.rebuild or fixture_key() != sizes.key():
         build_fixture(sizes)
     else:
@@ -608,7 +641,10 @@ def main() -> None:
     bench_not_sampled(args, sizes)
     bench_import(args, sizes, url)
     bench_api(args, sizes, url)
-    log(f"done in {time.perf_counter() - started:.0f} s")
+    log(
+        f"done in {time.perf_counter() - started:.0f} s; "
+        f"load average {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 if __name__ == "__main__":

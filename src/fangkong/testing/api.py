@@ -147,19 +147,14 @@ def record_sample(request: HttpRequest, payload: SampleIn) -> Status[SampleOut]:
     who = caller(request, "testing.sample")
     site = _site_in_scope(who.scope, payload.site_id)
     people_scope = who.scope if who.device else caller(request, "people.view").scope
-    existing = Sample.objects.select_related("person").filter(client_uuid=payload.client_uuid)
-    person = (
-        existing[0].person
-        if existing
-        else find_person_to_sample(
-            who.actor,
-            people_scope,
-            site_unit=site.unit,
-            code=payload.code,
-            id_number=payload.id_number,
-            person_id=payload.person_id,
-            name=payload.name,
-        )
+    person = queries.person_of_sample(payload.client_uuid) or find_person_to_sample(
+        who.actor,
+        people_scope,
+        site_unit=site.unit,
+        code=payload.code,
+        id_number=payload.id_number,
+        person_id=payload.person_id,
+        name=payload.name,
     )
     collected_at = payload.collected_at
     if timezone.is_naive(collected_at):
@@ -181,7 +176,7 @@ def record_sample(request: HttpRequest, payload: SampleIn) -> Status[SampleOut]:
 def seal_tube(request: HttpRequest, payload: TubeIn) -> TubeOut:
     who = caller(request, "testing.sample")
     site = _site_in_scope(who.scope, payload.site_id)
-    tube = site.tubes.filter(barcode=payload.tube_barcode.strip()).first()
+    tube = queries.site_tube(site, payload.tube_barcode)
     if tube is None:
         raise services.TestingError("tube_barcode", _("no tube with this barcode at this site"))
     tube = services.seal_tube(who.actor, tube)

@@ -112,7 +112,7 @@ class _Stage:
                 row_no integer PRIMARY KEY, barcode varchar(64) NOT NULL,
                 result varchar(8) NOT NULL, ct_value numeric(5, 2),
                 reported_at {moment} NOT NULL, lab varchar(100) NOT NULL,
-                tube_id bigint, ok boolean NOT NULL DEFAULT true)"""
+                tube_id bigint, existing varchar(8), ok boolean NOT NULL DEFAULT true)"""
         )
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
@@ -205,12 +205,14 @@ def _scope_condition(scope: Scope) -> tuple[str, list[str]]:
 
 
 def _check(stage: _Stage, round_id: int, scope: Scope, result: ResultImport) -> None:
-    """Find the round's tube of every staged row, then the rows that must not
-    be applied: unknown barcodes, later rows for the same tube, tubes that
-    have a result already. Conflicts are errors; repeats are unchanged."""
+    """Find the round's tube of every staged row and the result it has
+    already (one join), then the rows that must not be applied: unknown
+    barcodes, later rows for the same tube, tubes with another result.
+    Conflicts are errors; repeats are unchanged."""
     condition, params = _scope_condition(scope)
     stage.execute(
-        f"""UPDATE {{stage}} SET tube_id = t.id FROM testing_tube t
+        f"""UPDATE {{stage}} SET tube_id = t.id, existing = r.result
+            FROM testing_tube t LEFT JOIN testing_labresult r ON r.tube_id = t.id
             WHERE t.round_id = %s AND t.barcode = {{stage}}.barcode{condition}""",
         [round_id, *params],
     )
@@ -246,12 +248,10 @@ def _check(stage: _Stage, round_id: int, scope: Scope, result: ResultImport) -> 
                 )
             )
     stage.reject([row[0] for row in repeated])
-    stored = stage.execute(
-        """SELECT s.row_no, s.result, r.result FROM {stage} s
-           JOIN testing_labresult r ON r.tube_id = s.tube_id
-           WHERE s.ok AND r.result <> s.result ORDER BY s.row_no"""
-    )
-    for row_no, _value, existing in stored:
+    for row_no, existing in stage.execute(
+        """SELECT row_no, existing FROM {stage}
+           WHERE ok AND existing IS NOT NULL AND existing <> result ORDER BY row_no"""
+    ):
         result.errors.append(
             RowError(
                 row_no,
@@ -260,31 +260,26 @@ def _check(stage: _Stage, round_id: int, scope: Scope, result: ResultImport) -> 
                 % {"result": Result(existing).label},
             )
         )
-    (same,) = stage.execute(
-        """SELECT COUNT(*) FROM {stage} s JOIN testing_labresult r ON r.tube_id = s.tube_id
-           WHERE s.ok AND r.result = s.result"""
-    )
-    result.unchanged += same[0]
-    if stored or same[0]:
-        stage.execute(
-            """UPDATE {stage} SET ok = false WHERE EXISTS (
-                 SELECT 1 FROM testing_labresult r WHERE r.tube_id = {stage}.tube_id)"""
-        )
+    ((same,),) = stage.execute("SELECT COUNT(*) FROM {stage} WHERE ok AND existing = result")
+    result.unchanged += same
+
+
+# Rows to apply: good, of a known tube, which has no result yet.
+_FRESH = "s.ok AND s.tube_id IS NOT NULL AND s.existing IS NULL"
 
 
 def _new_tubes(stage: _Stage, where: str) -> list[int]:
     rows = stage.execute(
         f"""SELECT t.id FROM {{stage}} s JOIN testing_tube t ON t.id = s.tube_id
-            WHERE s.ok AND {where}"""
+            WHERE {_FRESH} AND {where}"""
     )
     return [row[0] for row in rows]
 
 
 def _merge(stage: _Stage, recorded_by: str, result: ResultImport) -> dict[str, list[int]]:
     """Insert the new results; return the tubes whose people's status changes."""
-    fresh = "s.ok AND s.tube_id IS NOT NULL"
     for value, count in stage.execute(
-        f"SELECT s.result, COUNT(*) FROM {{stage}} s WHERE {fresh} GROUP BY s.result"
+        f"SELECT s.result, COUNT(*) FROM {{stage}} s WHERE {_FRESH} GROUP BY s.result"
     ):
         setattr(result, value, count)
     effects = {
@@ -296,7 +291,7 @@ def _merge(stage: _Stage, recorded_by: str, result: ResultImport) -> dict[str, l
         f"""INSERT INTO testing_labresult
               (tube_id, result, ct_value, reported_at, lab, recorded_by, recorded_at)
             SELECT s.tube_id, s.result, s.ct_value, s.reported_at, s.lab, %s, %s
-            FROM {{stage}} s WHERE {fresh}""",
+            FROM {{stage}} s WHERE {_FRESH}""",
         [recorded_by, timezone.now() if stage.postgres else str(timezone.now())],
     )
     return effects

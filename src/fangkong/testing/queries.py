@@ -84,6 +84,17 @@ def get_tube_for_scope(scope: Scope, site: Site, tube_id: Any) -> Tube:
         raise Http404 from None
 
 
+def site_tube(site: Site, barcode: str) -> Tube | None:
+    return site.tubes.filter(barcode=barcode.strip()).first()
+
+
+def person_of_sample(client_uuid: Any) -> Person | None:
+    """Who a device's earlier upload with this `client_uuid` swabbed (a
+    retry must not resolve the person again: a pass code may be revoked)."""
+    sample = Sample.objects.select_related("person").filter(client_uuid=client_uuid).first()
+    return sample.person if sample is not None else None
+
+
 def open_tubes(site: Site) -> QuerySet[Tube]:
     return Tube.objects.filter(site=site, sealed_at__isnull=True).order_by("-opened_at")
 

@@ -19,7 +19,7 @@ from fangkong.core.scoping import Scope
 from fangkong.people.models import Person, StatusPeriod
 from fangkong.people.services import set_person_status
 from fangkong.regions.models import Unit
-from fangkong.testing import rules
+from fangkong.testing import queries, rules
 from fangkong.testing.importers import ResultImport, run_results_import, single_result_rows
 from fangkong.testing.models import Result, Round, Sample, SampleKind, Site, Tube
 from fangkong.testing.rules import CellError
@@ -495,8 +495,6 @@ def follow_up_list(
     """The retest (or resample) list grouped by community, with clear phone
     numbers for the people living inside `reveal` (the reader's
     people.reveal scope; audited) and masked ones for the rest."""
-    from fangkong.testing import queries
-
     samples = list(queries.follow_up_samples(round, scope, kind))
     revealed = [
         sample.person for sample in samples if reveal.contains_path(sample.person.home_unit.path)
