@@ -68,10 +68,6 @@ class Round(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
-    def is_open(self, at=None) -> bool:
-        at = at or timezone.now()
-        return self.starts_at <= at <= self.ends_at
-
 
 class Site(TimestampedModel):
     """A testing point (采样点) of a round, at a unit. A site may use its own

@@ -103,15 +103,6 @@ def tube_samples(tube: Tube) -> QuerySet[Sample]:
     return tube.samples.select_related("person").order_by("collected_at", "id")
 
 
-def find_tube(scope: Scope, testing_round: Round, barcode: str) -> Tube | None:
-    return (
-        Tube.objects.for_scope(scope)
-        .select_related("site", "lab_result")
-        .filter(round=testing_round, barcode=barcode.strip())
-        .first()
-    )
-
-
 # Coverage -----------------------------------------------------------------
 
 
