@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fangkong.regions",
     "fangkong.people",
     "fangkong.accounts",
+    "fangkong.testing",
     "fangkong.vaccination",
     "fangkong.bulletins",
 ]

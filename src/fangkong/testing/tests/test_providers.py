@@ -1,0 +1,35 @@
+"""latest_negative_test_at for the checkpoints' "negative within N hours"."""
+
+import datetime
+
+from django.utils import timezone
+
+from fangkong.core.testing import SYSTEM
+from fangkong.testing import services
+from fangkong.testing.providers import latest_negative_test_at
+
+
+def test_it_gives_the_collection_time_of_the_latest_negative(
+    testing_round, site, swab, many_people, results_file
+):
+    person, poolmate = many_people(2)
+    assert latest_negative_test_at(person.pk) is None
+    first = swab(person, "N1", minutes_ago=300).sample
+    swab(poolmate, "N1", minutes_ago=299)
+    assert latest_negative_test_at(person.pk) is None  # no result yet
+    services.import_results(SYSTEM, testing_round, results_file([("N1", "negative")]))
+    assert latest_negative_test_at(person.pk) == first.collected_at
+    second = swab(person, "N2", reason="复检", minutes_ago=60).sample
+    services.import_results(SYSTEM, testing_round, results_file([("N2", "negative")], "2.csv"))
+    assert latest_negative_test_at(person.pk) == second.collected_at
+    swab(person, "N3", reason="再检", minutes_ago=10)
+    services.import_results(SYSTEM, testing_round, results_file([("N3", "positive")], "3.csv"))
+    assert latest_negative_test_at(person.pk) == second.collected_at
+    assert timezone.now() - latest_negative_test_at(person.pk) > datetime.timedelta(minutes=59)
+
+
+def test_it_is_offered_through_discovery(db):
+    from fangkong.core.discovery import app_modules
+
+    providers = dict(app_modules("providers"))
+    assert providers["testing"].latest_negative_test_at is latest_negative_test_at

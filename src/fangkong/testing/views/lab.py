@@ -1,0 +1,133 @@
+"""Lab pages: receive tubes by scanning, enter one result, import a file."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fangkong.core.audit import Actor
+from fangkong.core.errors import FieldError
+from fangkong.core.importing import ImportFileError, write_report
+from fangkong.testing import queries, services
+from fangkong.testing.forms import ImportForm, ReceiveForm, ResultForm
+from fangkong.testing.views import scope_or_403
+
+CAPABILITY = "testing.lab"
+
+
+def _user_dir(request: HttpRequest, kind: str) -> Path:
+    directory = Path(settings.VAR_DIR) / kind / str(request.user.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@login_required
+def lab_home(request: HttpRequest) -> HttpResponse:
+    rounds = queries.rounds_for_scope(scope_or_403(request, CAPABILITY))
+    return render(request, "testing/lab.html", {"rounds": rounds})
+
+
+@login_required
+def lab_round(request: HttpRequest, round_id: int) -> HttpResponse:
+    scope = scope_or_403(request, CAPABILITY)
+    testing_round = queries.get_round_for_scope(scope, round_id)
+    actor = Actor.for_user(request.user)
+    action = request.POST.get("action") if request.method == "POST" else None
+    receive_form = ReceiveForm(request.POST if action == "receive" else None)
+    result_form = ResultForm(request.POST if action == "result" else None)
+    import_form = ImportForm(
+        request.POST if action == "import" else None, request.FILES if action == "import" else None
+    )
+    outcome, report_name, file_error = None, None, None
+    if action == "receive" and receive_form.is_valid():
+        try:
+            tube = services.receive_tube(
+                actor,
+                round=testing_round,
+                barcode=receive_form.cleaned_data["barcode"],
+                scope=scope,
+            )
+            messages.success(
+                request,
+                _("Tube %(barcode)s received (%(count)s samples).")
+                % {"barcode": tube.barcode, "count": tube.sample_count},
+            )
+            return redirect("testing:lab_round", round_id=testing_round.pk)
+        except FieldError as error:
+            receive_form.add_error("barcode", str(error))
+    if action == "result" and result_form.is_valid():
+        data = result_form.cleaned_data
+        try:
+            outcome = services.enter_result(
+                actor,
+                testing_round,
+                tube_barcode=data["barcode"],
+                result=data["result"],
+                ct_value=str(data["ct_value"] or ""),
+                reported_at=data["reported_at"],
+                lab=data["lab"],
+                scope=scope,
+            )
+            messages.success(
+                request, _("Result saved for tube %(barcode)s.") % {"barcode": data["barcode"]}
+            )
+            return redirect("testing:lab_round", round_id=testing_round.pk)
+        except FieldError as error:
+            field = {"tube_barcode": "barcode"}.get(error.field, error.field)
+            result_form.add_error(field if field in result_form.fields else None, str(error))
+    if action == "import" and import_form.is_valid():
+        upload = import_form.cleaned_data["file"]
+        suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+        stored = _user_dir(request, "imports") / f"{uuid.uuid4().hex}{suffix}"
+        with stored.open("wb") as destination:
+            for chunk in upload.chunks():
+                destination.write(chunk)
+        try:
+            outcome = services.import_results(
+                actor,
+                testing_round,
+                stored,
+                partial=import_form.cleaned_data["partial"],
+                scope=scope,
+            )
+        except ImportFileError as error:
+            file_error = str(error)
+        finally:
+            stored.unlink(missing_ok=True)
+        if outcome is not None and outcome.errors:
+            report_name = uuid.uuid4().hex
+            for fmt in ("csv", "xlsx"):
+                with (_user_dir(request, "reports") / f"{report_name}.{fmt}").open("wb") as out:
+                    write_report(outcome.errors, out, fmt)
+    return render(
+        request,
+        "testing/lab_round.html",
+        {
+            "round": testing_round,
+            "receive_form": receive_form,
+            "result_form": result_form,
+            "import_form": import_form,
+            "outcome": outcome,
+            "errors": outcome.errors[:200] if outcome else [],
+            "report_name": report_name,
+            "file_error": file_error,
+        },
+    )
+
+
+@login_required
+def import_report(request: HttpRequest, name: str, fmt: str) -> FileResponse:
+    """The uploader's own error report; other users get 404."""
+    if fmt not in ("csv", "xlsx") or not name.isalnum():
+        raise Http404
+    path = _user_dir(request, "reports") / f"{name}.{fmt}"
+    if not path.exists():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"result-errors.{fmt}")
