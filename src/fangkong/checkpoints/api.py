@@ -88,7 +88,8 @@ class EntryOut(Schema):
 
 
 class BatchIn(StrictSchema):
-    entries: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+    # Items are checked one by one, so a bad one does not sink the batch.
+    entries: list[Any] = Field(max_length=MAX_BATCH)
 
 
 class ItemError(Schema):
