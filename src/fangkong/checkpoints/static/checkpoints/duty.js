@@ -19,6 +19,10 @@
       setTemperature(value.slice(0, -1));
       return;
     }
+    if (key === "clear") {
+      setTemperature("");
+      return;
+    }
     if (key === "." && value.indexOf(".") >= 0) return;
     if (value.replace(".", "").length >= 3) value = "";
     value += key;
@@ -58,7 +62,7 @@
     var form = byId("entry-form");
     if (!form) return;
 
-    document.querySelectorAll(".pad .key, .quick .key").forEach(function (button) {
+    document.querySelectorAll(".pad .key").forEach(function (button) {
       button.addEventListener("click", function () {
         if (button.dataset.value) setTemperature(button.dataset.value);
         else pressKey(button.dataset.key);
@@ -86,6 +90,7 @@
       if (event.detail.target.id !== "result") return;
       var box = event.detail.target.querySelector(".result");
       if (!box) return;
+      box.scrollIntoView({ block: "nearest" });
       var decision = box.dataset.decision;
       if (decision === "admit") {
         resetForm();
