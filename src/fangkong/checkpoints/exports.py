@@ -48,7 +48,7 @@ def write_register(
     start, end = queries.day_window(day)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=day.isoformat())
-    sheet.append([f"{checkpoint.unit.name} {checkpoint.name}", _("register"), day.isoformat()])
+    sheet.append([f"{checkpoint.unit.name} {checkpoint.name}", _("day register"), day.isoformat()])
     sheet.append(
         [
             _("Time"),
