@@ -24,12 +24,13 @@ from pydantic import ValidationError
 
 from fangkong.accounts.auth import caller
 from fangkong.checkpoints import passcodes, queries, rules, services
+from fangkong.checkpoints.auth import CHECKPOINT_AUTH
 from fangkong.checkpoints.models import Checkpoint
 from fangkong.checkpoints.registration import MAX_BATCH, EntryInput, EntryResult, VisitorInput
 from fangkong.core.errors import FieldError
 from fangkong.core.schemas import ErrorOut, StrictSchema
 
-router = Router(tags=["checkpoints"])
+router = Router(tags=["checkpoints"], auth=CHECKPOINT_AUTH)
 
 
 class VisitorIn(StrictSchema):

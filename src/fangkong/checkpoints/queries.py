@@ -5,6 +5,7 @@ figures per checkpoint, unit and day, personal code links."""
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,6 @@ from django.utils import timezone
 from fangkong.accounts.auth import Caller
 from fangkong.checkpoints import rules
 from fangkong.checkpoints.models import Checkpoint, CheckpointQuerySet, Entry, PassCode
-from fangkong.core.scoping import get_for_scope_or_404
 from fangkong.people.models import Person
 from fangkong.regions.models import Unit
 
@@ -41,12 +41,41 @@ def get_checkpoint_for_user(user: Any, capability: str, checkpoint_id: Any) -> C
 
 def checkpoint_for_caller(who: Caller, capability: str, checkpoint_id: int) -> Checkpoint:
     """The checkpoint an API caller addresses: a device within its unit's
-    subtree, a user as for pages (gate staff only where bound)."""
+    subtree, a user as for pages (gate staff only where bound).
+
+    For devices the checkpoint (with its policy) is remembered for
+    CHECKPOINT_CACHE_SECONDS per process, since every entry needs it; a
+    policy change reaches the gates within that time. The device's scope is
+    checked on every call, with the same rule the querysets apply."""
     if who.device is not None:
-        return get_for_scope_or_404(
-            Checkpoint.objects.select_related("unit"), who.scope, pk=checkpoint_id
-        )
+        checkpoint = _cached_checkpoint(checkpoint_id)
+        if checkpoint is None or not who.scope.contains(checkpoint.unit):
+            raise Http404
+        return checkpoint
     return get_checkpoint_for_user(who.user, capability, checkpoint_id)
+
+
+CHECKPOINT_CACHE_SECONDS = 5.0
+_checkpoints: dict[int, tuple[float, Checkpoint]] = {}
+
+
+def _cached_checkpoint(checkpoint_id: int) -> Checkpoint | None:
+    now = time.monotonic()
+    cached = _checkpoints.get(checkpoint_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    checkpoint = Checkpoint.objects.select_related("unit").filter(pk=checkpoint_id).first()
+    if checkpoint is None:
+        _checkpoints.pop(checkpoint_id, None)
+        return None
+    if len(_checkpoints) >= 10_000:
+        _checkpoints.clear()
+    _checkpoints[checkpoint_id] = (now + CHECKPOINT_CACHE_SECONDS, checkpoint)
+    return checkpoint
+
+
+def forget_checkpoints() -> None:
+    _checkpoints.clear()
 
 
 # --- the gate's archive ----------------------------------------------------------

@@ -20,6 +20,7 @@ every passage beyond the retention period); a batch upload leaves one.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import uuid
 from contextlib import nullcontext
@@ -32,13 +33,12 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.checkpoints import negative_tests, passcodes, rules
+from fangkong.checkpoints import gate_sql, negative_tests, passcodes, rules
 from fangkong.checkpoints.models import (
     Checkpoint,
     Entry,
     IdentifiedBy,
     Method,
-    PassCode,
     Visit,
 )
 from fangkong.core import audit, personal_data
@@ -111,7 +111,7 @@ class _Item:
     visit: Visit | None = None
     visitor_incomplete: bool = False
     status: str | None = None
-    previous: Entry | None = None
+    previous_id: int | None = None
     previous_item: _Item | None = None
     attempt: int = 1
     decision: rules.Decision | None = None
@@ -229,25 +229,18 @@ def _identify(items: list[_Item], checkpoint: Checkpoint) -> None:
             item.claims = passcodes.read(item.code)
         except passcodes.PassCodeError:
             item.code_problem = "invalid"
-    claimed = {item.claims.person_id for item in by_code if item.claims is not None}
-    current = (
-        {
-            pc.person_id: pc
-            for pc in PassCode.objects.select_related("person").filter(pk__in=claimed)
-        }
-        if claimed
-        else {}
-    )
+    claimed = sorted({item.claims.person_id for item in by_code if item.claims is not None})
+    current = gate_sql.current_pass_codes(claimed)
     for item in by_code:
         if item.claims is None:
             continue
-        pass_code = current.get(item.claims.person_id)
-        if pass_code is None or item.claims.version > pass_code.version:
+        version, holder = current.get(item.claims.person_id, (None, None))
+        if version is None or item.claims.version > version:
             item.code_problem = "invalid"
             continue
-        if item.claims.version < pass_code.version:
+        if item.claims.version < version:
             item.code_problem = "revoked"
-        item.person = pass_code.person
+        item.person = holder
 
     hashes = {personal_data.id_number_hash(n) for i in items for n in (i.id_number,) if n}
     hashes |= {
@@ -375,62 +368,64 @@ def _statuses_at_observation(items: list[_Item]) -> None:
 # --- 3. previous attempts ------------------------------------------------------
 
 
+@dataclass(slots=True)
+class _Seen:
+    """An earlier check of a subject at this gate: from the database or
+    from earlier in the same batch."""
+
+    observed_at: datetime.datetime
+    direction: str
+    denied: bool
+    attempt: int
+    entry_id: int | None = None
+    item: _Item | None = None
+
+
+def _history(linked: list[_Item], checkpoint: Checkpoint) -> dict[str, list[_Seen]]:
+    earliest = min(item.data.observed_at for item in linked) - rules.RETRY_WINDOW
+    latest = max(item.data.observed_at for item in linked)
+    rows = gate_sql.recent_checks(
+        checkpoint.pk,
+        {item.subject_key for item in linked},
+        earliest,
+        latest,
+        # The hot path: only the last check before this one matters.
+        last_in_direction=linked[0].data.direction if len(linked) == 1 else None,
+    )
+    history: dict[str, list[_Seen]] = {}
+    for subject_key, observed_at, direction, decision, attempt, pk in rows:
+        history.setdefault(subject_key, []).append(
+            _Seen(observed_at, direction, decision == "deny", attempt, entry_id=pk)
+        )
+    return history
+
+
 def _link_attempts(items: list[_Item], checkpoint: Checkpoint) -> None:
     """A check shortly after a denial of the same person at the same gate, in
     the same direction, is the next attempt of that passage."""
     linked = [item for item in items if item.subject_key]
     if not linked:
         return
-    earliest = min(item.data.observed_at for item in linked) - rules.RETRY_WINDOW
-    latest = max(item.data.observed_at for item in linked)
-    history: dict[str, list[Any]] = {}
-    for entry in (
-        Entry.objects.filter(
-            subject_key__in={item.subject_key for item in linked},
-            observed_at__gte=earliest,
-            observed_at__lte=latest,
-            checkpoint=checkpoint,
-        )
-        .only("id", "subject_key", "observed_at", "decision", "attempt", "direction")
-        .order_by("observed_at", "id")
-    ):
-        history.setdefault(entry.subject_key, []).append(entry)
+    history = _history(linked, checkpoint)
     for item in sorted(linked, key=lambda i: (i.data.observed_at, i.index)):
-        at = item.data.observed_at
-        before = [
-            seen
-            for seen in history.get(item.subject_key, [])
-            if _observed(seen) <= at
-            and _observed(seen) >= at - rules.RETRY_WINDOW
-            and _direction(seen) == item.data.direction
-        ]
-        if before:
-            last = before[-1]
-            if _denied(last):
-                if isinstance(last, _Item):
-                    item.previous_item = last
-                    item.attempt = last.attempt + 1
-                else:
-                    item.previous = last
-                    item.attempt = last.attempt + 1
+        at, direction = item.data.observed_at, item.data.direction
+        seen_list = history.setdefault(item.subject_key, [])
+        last = next(
+            (
+                seen
+                for seen in reversed(seen_list)
+                if seen.observed_at <= at and seen.direction == direction
+            ),
+            None,
+        )
+        if last is not None and last.denied and last.observed_at >= at - rules.RETRY_WINDOW:
+            item.previous_id, item.previous_item = last.entry_id, last.item
+            item.attempt = last.attempt + 1
         # Later items of the batch may be retries of this one.
-        item_list = history.setdefault(item.subject_key, [])
-        item_list.append(item)
-        item_list.sort(key=_observed)
-
-
-def _observed(seen: Any) -> datetime.datetime:
-    return seen.data.observed_at if isinstance(seen, _Item) else seen.observed_at
-
-
-def _direction(seen: Any) -> str:
-    return seen.data.direction if isinstance(seen, _Item) else seen.direction
-
-
-def _denied(seen: Any) -> bool:
-    if isinstance(seen, _Item):
-        return seen.decision is not None and not seen.decision.admitted
-    return seen.decision == "deny"
+        assert item.decision is not None
+        mine = _Seen(at, direction, not item.decision.admitted, item.attempt, item=item)
+        position = bisect.bisect_right([seen.observed_at for seen in seen_list], at)
+        seen_list.insert(position, mine)
 
 
 # --- 4. decision -----------------------------------------------------------------
@@ -486,7 +481,7 @@ def _build_entry(
         decision=decision.word,
         reasons=decision.bits,
         follow_up=decision.follow_up,
-        previous_attempt=item.previous,
+        previous_attempt_id=item.previous_id,
         attempt=item.attempt,
         operator=actor.user,
         device=actor.device,
@@ -505,7 +500,12 @@ def _who(person: Person | None, visit: Visit | None) -> str:
 
 
 def _prepare(
-    items: list[_Item], checkpoint: Checkpoint, now: datetime.datetime, actor: Actor
+    items: list[_Item],
+    checkpoint: Checkpoint,
+    now: datetime.datetime,
+    actor: Actor,
+    *,
+    link: bool = True,
 ) -> None:
     live = [item for item in items if item.error is None and item.result is None]
     _identify(live, checkpoint)
@@ -514,7 +514,8 @@ def _prepare(
     # Decisions in observation order, so an in-batch retry sees its denial.
     for item in sorted(live, key=lambda i: (i.data.observed_at, i.index)):
         _decide(item, policy)
-    _link_attempts(live, checkpoint)
+    if link:
+        _link_attempts(live, checkpoint)
     for item in live:
         item.entry = _build_entry(item, checkpoint, now, actor)
 
@@ -535,7 +536,8 @@ def register_entry(
     now = now or timezone.now()
     item = _Item(index=0, data=data)
     _validate(item, checkpoint, now)
-    _prepare([item], checkpoint, now, actor)
+    # The previous attempt is found by the INSERT itself (one round trip).
+    _prepare([item], checkpoint, now, actor, link=False)
     if item.error is not None:
         raise item.error
     entry = item.entry
@@ -543,7 +545,7 @@ def register_entry(
     try:
         block = item.visit is not None or connection.in_atomic_block
         with transaction.atomic() if block else nullcontext():
-            entry.save(force_insert=True)
+            gate_sql.insert_entry_linked(entry, since=data.observed_at - rules.RETRY_WINDOW)
             if item.visit is not None:
                 item.visit.entry = entry
                 item.visit.save(force_insert=True)
@@ -617,7 +619,7 @@ def register_entries(
             # Another upload inserted some of these UUIDs meanwhile: those
             # are now "seen before" and answered from the database.
             for item in pending:
-                item.entry, item.previous_item, item.previous = None, None, None
+                item.entry, item.previous_item, item.previous_id = None, None, None
                 item.attempt, item.result = 1, None
             if attempt == 2:
                 raise

@@ -11,6 +11,18 @@ from fangkong.checkpoints import services
 from fangkong.core.testing import SYSTEM, make_user
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Ids repeat between tests (each rolls back): no cached rows carry over."""
+    from fangkong.checkpoints import auth, queries
+
+    auth.forget_devices()
+    queries.forget_checkpoints()
+    yield
+    auth.forget_devices()
+    queries.forget_checkpoints()
+
+
 @pytest.fixture
 def north_gate(city):
     return services.create_checkpoint(SYSTEM, unit=city.shenghe, name="北门")

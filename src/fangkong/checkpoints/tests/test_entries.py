@@ -385,11 +385,13 @@ def test_it_refuses_entries_at_a_closed_checkpoint(scanner_client, north_gate, r
 def test_it_keeps_the_hot_path_to_a_few_queries(
     scanner_client, north_gate, resident_code, django_assert_num_queries
 ):
-    post(scanner_client, north_gate, body(code=resident_code))  # device last-used stamp
-    # Device token, checkpoint, pass code with person, previous attempt,
-    # then the INSERT in a savepoint (the test's transaction; a server in
-    # autocommit sends the INSERT alone).
-    with django_assert_num_queries(7):
+    # The first entry looks the device and the checkpoint up (and stamps the
+    # device's last use); the next ones find them in the process's cache.
+    post(scanner_client, north_gate, body(code=resident_code))
+    # The pass code with its holder, then the INSERT (which finds the
+    # previous attempt itself) in a savepoint: the test runs in a
+    # transaction, while a server in autocommit sends the INSERT alone.
+    with django_assert_num_queries(4):
         response = post(scanner_client, north_gate, body(code=resident_code))
     assert response.status_code == 201
 
@@ -403,4 +405,38 @@ def test_it_sends_the_insert_alone_outside_a_transaction(scanner_client, north_g
         response = post(scanner_client, north_gate, body(code=resident_code))
     assert response.status_code == 201
     statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
-    assert statements == ["SELECT", "SELECT", "SELECT", "SELECT", "INSERT"]
+    assert statements == ["SELECT", "INSERT"]
+
+
+def test_it_stops_a_revoked_device_once_its_cached_lookup_expires(
+    scanner, scanner_client, north_gate, resident_code, monkeypatch
+):
+    import time
+
+    from fangkong.accounts.services import revoke_device_token
+    from fangkong.checkpoints import auth
+
+    assert post(scanner_client, north_gate, body(code=resident_code)).status_code == 201
+    revoke_device_token(SYSTEM, scanner[0])
+    # Within the cache time the process still knows the device ...
+    assert post(scanner_client, north_gate, body(code=resident_code)).status_code == 201
+    later = time.monotonic() + auth.DEVICE_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+    # ... then the token is refused.
+    assert post(scanner_client, north_gate, body(code=resident_code)).status_code == 401
+
+
+def test_it_applies_a_policy_change_once_the_cached_checkpoint_expires(
+    scanner_client, north_gate, resident_code, monkeypatch
+):
+    import time
+
+    from fangkong.checkpoints import queries
+
+    denied = body(code=resident_code, health_code="yellow")
+    assert post(scanner_client, north_gate, denied).json()["decision"] == "deny"
+    services.update_checkpoint(SYSTEM, north_gate, admitted_health_codes=["green", "yellow"])
+    later = time.monotonic() + queries.CHECKPOINT_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(queries.time, "monotonic", lambda: later)
+    admitted = body(code=resident_code, health_code="yellow")
+    assert post(scanner_client, north_gate, admitted).json()["decision"] == "admit"
