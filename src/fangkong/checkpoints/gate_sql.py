@@ -3,11 +3,11 @@
 A gate posts many entries a second. The SQL itself costs the database tens
 of microseconds, but building it through the ORM costs the app server far
 more per query (compiling the queryset, instantiating models), which sets
-the entries-per-second a server can take. So the single-entry path reads
-the pass code with its holder, reads the previous check, and inserts the
-entry with statements written here, portable between PostgreSQL and SQLite
-(values go through the fields' own database preparation). Everything else
-uses the ORM.
+the entries-per-second a server can take. So registration reads pass codes
+with their holders, reads earlier checks for linking attempts, and inserts
+entries (a single one linked to its previous attempt in the same statement,
+a batch in one multi-row statement) with SQL written here, portable between
+PostgreSQL and SQLite. Everything else uses the ORM.
 """
 
 from __future__ import annotations
@@ -67,72 +67,26 @@ def _pass_codes_sql(vendor: str, count: int) -> str:
 
 
 @cache
-def _recent_sql(vendor: str, count: int, last_only: bool) -> str:
+def _recent_sql(vendor: str, count: int) -> str:
     q = connections[DEFAULT_DB_ALIAS].ops.quote_name
     marks = ", ".join(["%s"] * count)
-    sql = (
-        f"SELECT {q('subject_key')}, {q('observed_at')}, {q('direction')}, {q('decision')}, "
-        f"{q('attempt')}, {q('id')} FROM {q(Entry._meta.db_table)} "
-        f"WHERE {q('subject_key')} IN ({marks}) AND {q('checkpoint_id')} = %s "
-        f"AND {q('observed_at')} >= %s AND {q('observed_at')} <= %s"
+    columns = ", ".join(
+        q(name) for name in ("subject_key", "observed_at", "direction", "decision", "attempt", "id")
     )
-    if last_only:
-        return (
-            sql
-            + f" AND {q('direction')} = %s ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1"
-        )
-    return sql + f" ORDER BY {q('observed_at')}, {q('id')}"
-
-
-def current_pass_codes(person_ids: list[int]) -> dict[int, tuple[int, Person]]:
-    """The current code version and the holder of each person's pass code."""
-    if not person_ids:
-        return {}
-    connection = connections[DEFAULT_DB_ALIAS]
-    fields = _person_fields()
-    since, smartphone = fields.index("status_since"), fields.index("has_smartphone")
-    found = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_pass_codes_sql(connection.vendor, len(person_ids)), list(person_ids))
-        for version, *values in cursor.fetchall():
-            values[since] = _datetime(values[since])
-            values[smartphone] = bool(values[smartphone])
-            holder = Person.from_db(connection.alias, list(fields), values)
-            found[holder.pk] = (version, holder)
-    return found
-
-
-def recent_checks(
-    checkpoint_id: int,
-    subjects: set[str],
-    earliest: datetime.datetime,
-    latest: datetime.datetime,
-    *,
-    last_in_direction: str | None = None,
-) -> list[tuple[str, datetime.datetime, str, str, int, int]]:
-    """(subject, observed at, direction, decision, attempt, id) of checks of
-    these subjects at the checkpoint in [earliest, latest], oldest first; or
-    only the last one in a direction (the single-entry case)."""
-    if not subjects:
-        return []
-    connection = connections[DEFAULT_DB_ALIAS]
-    observed = Entry._meta.get_field("observed_at")
-    params: list[Any] = [
-        *subjects,
-        checkpoint_id,
-        observed.get_db_prep_value(earliest, connection),
-        observed.get_db_prep_value(latest, connection),
-    ]
-    if last_in_direction is not None:
-        params.append(last_in_direction)
-    sql = _recent_sql(connection.vendor, len(subjects), last_in_direction is not None)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [
-        (subject, _datetime(observed_at), direction, decision, attempt, pk)
-        for subject, observed_at, direction, decision, attempt, pk in rows
-    ]
+    table = q(Entry._meta.db_table)
+    where = f"{q('subject_key')} IN ({marks}) AND {q('checkpoint_id')} = %s"
+    # Checks inside the batch's time span, and the last check of each
+    # subject and direction before it: all that linking needs, however
+    # often those people passed before.
+    return (
+        f"SELECT {columns} FROM {table} WHERE {where} "
+        f"AND {q('observed_at')} >= %s AND {q('observed_at')} <= %s "
+        f"UNION ALL SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER ("
+        f"PARTITION BY {q('subject_key')}, {q('direction')} "
+        f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC) AS recency FROM {table} "
+        f"WHERE {where} AND {q('observed_at')} >= %s AND {q('observed_at')} < %s) earlier "
+        f"WHERE recency = 1 ORDER BY 2, 6"
+    )
 
 
 @cache
@@ -166,6 +120,89 @@ def _insert_linked_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
     return sql, fields
 
 
+@cache
+def _bulk_insert_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL: one array per column, unnested into rows, so the
+    statement stays short whatever the batch size."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    q = connection.ops.quote_name
+    fields = tuple(field for field in Entry._meta.concrete_fields if not field.primary_key)
+    columns = ", ".join(q(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    sql = (
+        f"INSERT INTO {q(Entry._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
+        f"RETURNING {q(Entry._meta.pk.column)}, {q('client_uuid')}"
+    )
+    return sql, fields
+
+
+def _params(entry: Entry, fields: tuple[Any, ...], connection: Any) -> list[Any]:
+    if connection.vendor == "postgresql":
+        # The driver adapts these Python values (UUID, Decimal, aware
+        # datetimes) itself; the fields' preparation would change nothing.
+        return [getattr(entry, field.attname) for field in fields]
+    return [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
+
+
+# --- reads ---------------------------------------------------------------------------
+
+
+def current_pass_codes(person_ids: list[int]) -> dict[int, tuple[int, Person]]:
+    """The current code version and the holder of each person's pass code."""
+    if not person_ids:
+        return {}
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields = _person_fields()
+    since, smartphone = fields.index("status_since"), fields.index("has_smartphone")
+    found = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_pass_codes_sql(connection.vendor, len(person_ids)), list(person_ids))
+        for version, *values in cursor.fetchall():
+            values[since] = _datetime(values[since])
+            values[smartphone] = bool(values[smartphone])
+            holder = Person.from_db(connection.alias, list(fields), values)
+            found[holder.pk] = (version, holder)
+    return found
+
+
+def recent_checks(
+    checkpoint_id: int,
+    subjects: set[str],
+    span: tuple[datetime.datetime, datetime.datetime],
+    window: datetime.timedelta,
+) -> list[tuple[str, datetime.datetime, str, str, int, int]]:
+    """(subject, observed at, direction, decision, attempt, id), oldest
+    first: the checks of these subjects at the checkpoint within `span`,
+    and the last one of each subject and direction in the `window` before."""
+    if not subjects:
+        return []
+    connection = connections[DEFAULT_DB_ALIAS]
+    observed = Entry._meta.get_field("observed_at")
+    start, end = (observed.get_db_prep_value(moment, connection) for moment in span)
+    before = observed.get_db_prep_value(span[0] - window, connection)
+    ordered = sorted(subjects)
+    params: list[Any] = [
+        *ordered,
+        checkpoint_id,
+        start,
+        end,
+        *ordered,
+        checkpoint_id,
+        before,
+        start,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_recent_sql(connection.vendor, len(ordered)), params)
+        rows = cursor.fetchall()
+    return [
+        (subject, _datetime(observed_at), direction, decision, attempt, pk)
+        for subject, observed_at, direction, decision, attempt, pk in rows
+    ]
+
+
+# --- writes ----------------------------------------------------------------------------
+
+
 def insert_entry_linked(entry: Entry, *, since: datetime.datetime) -> None:
     """INSERT one entry, linked in the same statement to the last check of
     the same subject at the same gate in the same direction since `since`
@@ -174,7 +211,7 @@ def insert_entry_linked(entry: Entry, *, since: datetime.datetime) -> None:
     IntegrityError for a client_uuid already stored."""
     connection = connections[DEFAULT_DB_ALIAS]
     sql, fields = _insert_linked_sql(connection.vendor)
-    params = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
+    params = _params(entry, fields, connection)
     observed = Entry._meta.get_field("observed_at")
     prior = [
         entry.subject_key or None,  # no subject, no earlier check
@@ -188,3 +225,21 @@ def insert_entry_linked(entry: Entry, *, since: datetime.datetime) -> None:
         entry.pk, entry.previous_attempt_id, entry.attempt = cursor.fetchone()
     entry._state.adding = False
     entry._state.db = connection.alias
+
+
+def insert_entries(entries: list[Entry]) -> None:
+    """INSERT a batch of entries in one statement and set their ids."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        Entry.objects.bulk_create(entries)
+        return
+    sql, fields = _bulk_insert_sql(connection.vendor)
+    columns = [[getattr(entry, field.attname) for entry in entries] for field in fields]
+    by_uuid = {entry.client_uuid: entry for entry in entries}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
+        for pk, client_uuid in cursor.fetchall():
+            entry = by_uuid[client_uuid]
+            entry.pk = pk
+            entry._state.adding = False
+            entry._state.db = connection.alias

@@ -331,7 +331,7 @@ class Entry(models.Model):
         return f"{self.observed_at:%Y-%m-%d %H:%M} {self.decision} #{self.pk}"
 
     @property
-    def reason_list(self) -> list[rules.Reason]:
+    def reason_list(self) -> tuple[rules.Reason, ...]:
         return rules.reasons_from_bits(self.reasons)
 
     @property

@@ -9,6 +9,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -100,8 +101,13 @@ STATUS_REASONS = {
 }
 
 
-def reasons_from_bits(bits: int) -> list[Reason]:
-    return [reason for reason in ALL_REASONS if bits & reason]
+_REASON_VALUES = tuple((reason.value, reason) for reason in ALL_REASONS)
+
+
+@cache
+def reasons_from_bits(bits: int) -> tuple[Reason, ...]:
+    # Plain integers: flag-enum arithmetic is slow, and a batch asks often.
+    return tuple(reason for value, reason in _REASON_VALUES if bits & value)
 
 
 class MeasuringError(ValueError):
@@ -165,7 +171,7 @@ class Decision:
     def bits(self) -> int:
         bits = 0
         for reason in self.reasons:
-            bits |= reason
+            bits |= reason.value
         return bits
 
     @property

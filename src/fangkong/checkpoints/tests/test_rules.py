@@ -74,7 +74,7 @@ def test_it_gives_every_reason_that_applies():
         Reason.CLOSE_CONTACT,
         Reason.CODE_REVOKED,
     )
-    assert rules.reasons_from_bits(decision.bits) == list(decision.reasons)
+    assert rules.reasons_from_bits(decision.bits) == decision.reasons
 
 
 def test_it_combines_a_missing_mask_with_a_visitor_s_incomplete_details():
