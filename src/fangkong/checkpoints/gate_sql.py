@@ -16,6 +16,7 @@ import datetime
 from functools import cache
 from typing import Any
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -54,27 +55,37 @@ def _datetime(value: Any) -> datetime.datetime:
 # The statements are built once per database vendor and list length.
 
 
+def _in(vendor: str, column: str, count: int) -> str:
+    """`column IN (…)`: one array parameter on PostgreSQL, so the statement
+    does not grow (and need parsing again) with the list."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def _in_params(vendor: str, values: list[Any]) -> list[Any]:
+    return [values] if vendor == "postgresql" else values
+
+
 @cache
 def _pass_codes_sql(vendor: str, count: int) -> str:
     q = connections[DEFAULT_DB_ALIAS].ops.quote_name
     columns = ", ".join(f"p.{q(field)}" for field in _person_fields())
-    marks = ", ".join(["%s"] * count)
     return (
         f"SELECT c.{q('version')}, {columns} FROM {q(PassCode._meta.db_table)} c "
         f"JOIN {q(Person._meta.db_table)} p ON p.{q('id')} = c.{q('person_id')} "
-        f"WHERE c.{q('person_id')} IN ({marks})"
+        f"WHERE {_in(vendor, 'c.' + q('person_id'), count)}"
     )
 
 
 @cache
 def _recent_sql(vendor: str, count: int) -> str:
     q = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    marks = ", ".join(["%s"] * count)
     columns = ", ".join(
         q(name) for name in ("subject_key", "observed_at", "direction", "decision", "attempt", "id")
     )
     table = q(Entry._meta.db_table)
-    where = f"{q('subject_key')} IN ({marks}) AND {q('checkpoint_id')} = %s"
+    where = f"{_in(vendor, q('subject_key'), count)} AND {q('checkpoint_id')} = %s"
     # Checks inside the batch's time span, and the last check of each
     # subject and direction before it: all that linking needs, however
     # often those people passed before.
@@ -128,7 +139,8 @@ def _bulk_insert_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
     q = connection.ops.quote_name
     fields = tuple(field for field in Entry._meta.concrete_fields if not field.primary_key)
     columns = ", ".join(q(field.column) for field in fields)
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+    # %b: the arrays travel in PostgreSQL's binary format.
+    arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
     sql = (
         f"INSERT INTO {q(Entry._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
         f"RETURNING {q(Entry._meta.pk.column)}, {q('client_uuid')}"
@@ -155,8 +167,9 @@ def current_pass_codes(person_ids: list[int]) -> dict[int, tuple[int, Person]]:
     fields = _person_fields()
     since, smartphone = fields.index("status_since"), fields.index("has_smartphone")
     found = {}
+    sql = _pass_codes_sql(connection.vendor, len(person_ids))
     with connection.cursor() as cursor:
-        cursor.execute(_pass_codes_sql(connection.vendor, len(person_ids)), list(person_ids))
+        cursor.execute(sql, _in_params(connection.vendor, list(person_ids)))
         for version, *values in cursor.fetchall():
             values[since] = _datetime(values[since])
             values[smartphone] = bool(values[smartphone])
@@ -180,7 +193,7 @@ def recent_checks(
     observed = Entry._meta.get_field("observed_at")
     start, end = (observed.get_db_prep_value(moment, connection) for moment in span)
     before = observed.get_db_prep_value(span[0] - window, connection)
-    ordered = sorted(subjects)
+    ordered = _in_params(connection.vendor, sorted(subjects))
     params: list[Any] = [
         *ordered,
         checkpoint_id,
@@ -192,7 +205,7 @@ def recent_checks(
         start,
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_recent_sql(connection.vendor, len(ordered)), params)
+        cursor.execute(_recent_sql(connection.vendor, len(subjects)), params)
         rows = cursor.fetchall()
     return [
         (subject, _datetime(observed_at), direction, decision, attempt, pk)
@@ -227,6 +240,17 @@ def insert_entry_linked(entry: Entry, *, since: datetime.datetime) -> None:
     entry._state.db = connection.alias
 
 
+def _server_binding_cursor(connection: Any) -> Any:
+    """A cursor that sends parameters apart from the statement (Django's
+    own sends them inside it, as text): arrays of hundreds of values go in
+    binary. Wrapped like Django's cursors, so queries are counted and logged."""
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
 def insert_entries(entries: list[Entry]) -> None:
     """INSERT a batch of entries in one statement and set their ids."""
     connection = connections[DEFAULT_DB_ALIAS]
@@ -236,7 +260,7 @@ def insert_entries(entries: list[Entry]) -> None:
     sql, fields = _bulk_insert_sql(connection.vendor)
     columns = [[getattr(entry, field.attname) for entry in entries] for field in fields]
     by_uuid = {entry.client_uuid: entry for entry in entries}
-    with connection.cursor() as cursor:
+    with _server_binding_cursor(connection) as cursor:
         cursor.execute(sql, columns)
         for pk, client_uuid in cursor.fetchall():
             entry = by_uuid[client_uuid]
