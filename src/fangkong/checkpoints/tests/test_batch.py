@@ -138,3 +138,26 @@ def test_it_keeps_batch_queries_flat(
     # three for its variable limit), release, audit event: not one per entry.
     with django_assert_max_num_queries(14):
         assert upload(scanner_client, north_gate, entries).json()["created"] == 100
+
+
+def test_it_links_only_to_the_last_check_before_the_batch(
+    scanner_client, north_gate, resident_code
+):
+    # Denied, then admitted (a finished passage), both before the upload.
+    post(
+        scanner_client, north_gate, body(code=resident_code, mask=False, observed_at=minutes_ago(9))
+    )
+    post(scanner_client, north_gate, body(code=resident_code, observed_at=minutes_ago(8)))
+    answer = upload(
+        scanner_client, north_gate, [body(code=resident_code, observed_at=minutes_ago(2))]
+    )
+    # The last check was an admission: this is a new passage, not attempt 2.
+    assert answer.json()["results"][0]["result"]["attempt"] == 1
+    # Nor does going out in between make the next check coming in a retry.
+    post(
+        scanner_client,
+        north_gate,
+        body(code=resident_code, direction="out", observed_at=minutes_ago(1.5)),
+    )
+    again = upload(scanner_client, north_gate, [body(code=resident_code, mask=False)]).json()
+    assert again["results"][0]["result"]["attempt"] == 1
