@@ -30,6 +30,14 @@ from fangkong.checkpoints.registration import MAX_BATCH, EntryInput, EntryResult
 from fangkong.core.errors import FieldError
 from fangkong.core.schemas import ErrorOut
 
+try:
+    from ninja import Status  # django-ninja 1.6 and later
+except ImportError:  # earlier 1.x take a (status, body) pair
+
+    def Status(status_code: int, value: Any) -> Any:
+        return status_code, value
+
+
 router = Router(tags=["checkpoints"], auth=CHECKPOINT_AUTH)
 
 
@@ -229,13 +237,12 @@ def _checkpoint(request: HttpRequest, capability: str, checkpoint_id: int) -> Ch
     response={200: EntryOut, 201: EntryOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Register one entry and get the decision",
 )
-def post_entry(request: HttpRequest, checkpoint_id: int, payload: EntryIn) -> tuple[int, EntryOut]:
+def post_entry(request: HttpRequest, checkpoint_id: int, payload: EntryIn) -> Any:
     who = caller(request, "checkpoints.operate")
     checkpoint = queries.checkpoint_for_caller(who, "checkpoints.operate", checkpoint_id)
     _require_open(checkpoint)
     result = services.register_entry(who.actor, checkpoint, payload.to_input())
-    # A (status, body) pair works across django-ninja 1.x (newer ones warn).
-    return (201 if result.created else 200), _entry_out(result)
+    return Status(201 if result.created else 200, _entry_out(result))
 
 
 def _require_open(checkpoint: Checkpoint) -> None:

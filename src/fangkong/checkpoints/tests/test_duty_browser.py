@@ -4,10 +4,9 @@ admitted, without a page reload."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from fangkong.checkpoints.models import Entry
@@ -17,8 +16,8 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
 
 
 @pytest.fixture
-def browser_page(live_server, gate_staff):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+def browser_page(live_server, gate_staff, monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     client = Client()
@@ -35,6 +34,10 @@ def browser_page(live_server, gate_staff):
             yield page
         finally:
             browser.close()
+            # Inside Playwright's context the test's queries went through a
+            # connection of their own (Django's connections follow context
+            # variables): close it before the test database is dropped.
+            connections.close_all()
 
 
 @pytest.mark.browser
