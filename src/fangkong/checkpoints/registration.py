@@ -3,9 +3,10 @@ entry with its decision. One pipeline serves the single entry (the duty page,
 a scanner online) and the batch (a device that was offline):
 
 1. validate each observation (a measuring error or malformed input is a
-   FieldError naming the field, and creates nothing);
+   FieldError naming the field, and creates nothing) and
 2. identify who it is: a pass code, an ID number, a person from the gate's
-   archive, or a visitor; a handful of queries for the whole batch;
+   archive, or a visitor; a handful of queries for the whole batch
+   (both in `observations`);
 3. find the previous attempt of the same person at the same gate (a denial
    shortly before makes this the second attempt, linked to the first);
 4. decide with the pure `rules.decide`;
@@ -24,350 +25,41 @@ import bisect
 import datetime
 import uuid
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.checkpoints import gate_sql, negative_tests, passcodes, rules
-from fangkong.checkpoints.models import (
-    Checkpoint,
-    Entry,
-    IdentifiedBy,
-    Method,
-    Visit,
+from fangkong.checkpoints import gate_sql, negative_tests, rules
+from fangkong.checkpoints.models import Checkpoint, Entry, IdentifiedBy, Visit
+from fangkong.checkpoints.observations import (
+    EntryInput,
+    EntryResult,
+    Item,
+    VisitorInput,
+    identify,
+    validate,
 )
-from fangkong.core import audit, personal_data
+from fangkong.core import audit
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
-from fangkong.core.identity import InvalidIdentity, parse_id_number, parse_phone
-from fangkong.people.models import Household, Person, StatusPeriod
+from fangkong.people.models import Person
 
 MAX_BATCH = 500
-_METHODS = frozenset(Method.values)
 CONFLICT_STATUS = 409
+__all__ = [
+    "MAX_BATCH",
+    "EntryInput",
+    "EntryResult",
+    "VisitorInput",
+    "register_entries",
+    "register_entry",
+]
 
 
-@dataclass(frozen=True)
-class VisitorInput:
-    name: str = ""
-    phone: str = ""
-    id_number: str = ""
-    reason: str = ""
-    visiting: str = ""
-
-
-@dataclass(frozen=True)
-class EntryInput:
-    """One observation at a gate, as a device or the duty page sends it.
-    Exactly one of code, id_number, person_id, visitor says who."""
-
-    client_uuid: uuid.UUID
-    observed_at: datetime.datetime
-    mask: bool
-    health_code: str
-    temperature: Decimal | None = None
-    itinerary_star: bool = False
-    direction: str = "in"
-    code: str | None = None
-    id_number: str | None = None
-    person_id: int | None = None
-    visitor: VisitorInput | None = None
-    method: str = Method.DEVICE
-
-
-@dataclass(frozen=True)
-class EntryResult:
-    entry: Entry
-    created: bool
-    # Who passed, for the gate to confirm: a name and masked ID number.
-    who: str = ""
-
-    @property
-    def reasons(self) -> tuple[rules.Reason, ...]:
-        return self.entry.reason_list
-
-
-@dataclass
-class _Item:
-    """One observation on its way through the pipeline."""
-
-    index: int
-    data: EntryInput
-    temperature: Decimal | None = None
-    code: str = ""
-    id_number: str = ""
-    visitor_phone: str = ""
-    visitor_id_number: str = ""
-    digest: str = ""
-    claims: passcodes.Claims | None = None
-    person: Person | None = None
-    code_problem: str | None = None
-    subject_key: str = ""
-    identified_by: str = ""
-    visit: Visit | None = None
-    visitor_incomplete: bool = False
-    status: str | None = None
-    previous_id: int | None = None
-    previous_item: _Item | None = None
-    attempt: int = 1
-    decision: rules.Decision | None = None
-    entry: Entry | None = None
-    error: FieldError | None = None
-    result: EntryResult | None = None
-    duplicate_of: _Item | None = None
-    tested_at: datetime.datetime | None = field(default=None)
-
-
-# --- 1. validation -----------------------------------------------------------
-
-
-def _validate(item: _Item, checkpoint: Checkpoint, now: datetime.datetime) -> None:
-    data = item.data
-    given = [
-        name
-        for name, value in (
-            ("code", data.code),
-            ("id_number", data.id_number),
-            ("person_id", data.person_id),
-            ("visitor", data.visitor),
-        )
-        if value not in (None, "")
-    ]
-    if not given:
-        raise FieldError("code", _("say who: a pass code, an ID number, a person or a visitor"))
-    if len(given) > 1:
-        raise FieldError(given[1], _("give only one of code, id_number, person_id, visitor"))
-    if data.health_code not in rules.HEALTH_CODES:
-        raise FieldError("health_code", _("health code must be green, yellow, red or none"))
-    if data.direction not in rules.DIRECTIONS:
-        raise FieldError("direction", _("direction must be in or out"))
-    if data.method not in _METHODS:
-        raise FieldError("method", _("unknown method"))
-    try:
-        item.temperature = rules.check_temperature(data.temperature)
-    except rules.MeasuringError as error:
-        raise FieldError("temperature", str(error)) from None
-    if item.temperature is None and data.direction == "in":
-        raise FieldError("temperature", _("measure the temperature"))
-    observed_at = data.observed_at
-    if timezone.is_naive(observed_at):
-        observed_at = timezone.make_aware(observed_at)
-        item.data = data = replace(data, observed_at=observed_at)
-    try:
-        rules.check_observed_at(observed_at, now, settings.ENTRY_RETENTION_DAYS)
-    except rules.ObservedAtError as error:
-        raise FieldError("observed_at", str(error)) from None
-    if data.code:
-        item.code = passcodes.normalise(data.code)
-    if data.id_number:
-        item.id_number = _parse_id(data.id_number, "id_number")
-    if data.visitor is not None:
-        visitor = data.visitor
-        if visitor.id_number.strip():
-            item.visitor_id_number = _parse_id(visitor.id_number, "visitor.id_number")
-        if visitor.phone.strip():
-            try:
-                item.visitor_phone = parse_phone(visitor.phone)
-            except InvalidIdentity as error:
-                raise FieldError("visitor.phone", str(error)) from None
-    item.digest = _digest(item, checkpoint)
-
-
-def _parse_id(raw: str, field_name: str) -> str:
-    try:
-        return parse_id_number(raw).number
-    except InvalidIdentity as error:
-        raise FieldError(field_name, str(error)) from None
-
-
-def _digest(item: _Item, checkpoint: Checkpoint) -> str:
-    """A keyed digest of the observation: equal for a true retry, different
-    when the same client_uuid carries other content. Keyed, because the
-    content includes ID numbers."""
-    data = item.data
-    visitor = data.visitor
-    parts = [
-        str(checkpoint.pk),
-        item.code,
-        item.id_number,
-        str(data.person_id or ""),
-        "|".join(
-            [
-                visitor.name.strip(),
-                item.visitor_phone,
-                item.visitor_id_number,
-                visitor.reason.strip(),
-                visitor.visiting.strip(),
-            ]
-        )
-        if visitor is not None
-        else "",
-        "1" if data.mask else "0",
-        str(item.temperature or ""),
-        data.health_code,
-        "1" if data.itinerary_star else "0",
-        data.direction,
-        data.observed_at.astimezone(datetime.UTC).isoformat(),
-        data.method,
-    ]
-    return personal_data.keyring().lookup_hash("entry", "\x1f".join(parts))[:32]
-
-
-# --- 2. identification ---------------------------------------------------------
-
-
-def _identify(items: list[_Item], checkpoint: Checkpoint) -> None:
-    """Who each observation is about, in a few queries for the whole list."""
-    by_code = [item for item in items if item.code]
-    for item in by_code:
-        item.identified_by = IdentifiedBy.CODE
-        try:
-            item.claims = passcodes.read(item.code)
-        except passcodes.PassCodeError:
-            item.code_problem = "invalid"
-    claimed = sorted({item.claims.person_id for item in by_code if item.claims is not None})
-    current = gate_sql.current_pass_codes(claimed)
-    for item in by_code:
-        if item.claims is None:
-            continue
-        version, holder = current.get(item.claims.person_id, (None, None))
-        if version is None or item.claims.version > version:
-            item.code_problem = "invalid"
-            continue
-        if item.claims.version < version:
-            item.code_problem = "revoked"
-        item.person = holder
-
-    hashes = {personal_data.id_number_hash(n) for i in items for n in (i.id_number,) if n}
-    hashes |= {
-        personal_data.id_number_hash(i.visitor_id_number) for i in items if i.visitor_id_number
-    }
-    registered = (
-        {p.id_number_hash: p for p in Person.objects.filter(id_number_hash__in=hashes)}
-        if hashes
-        else {}
-    )
-    archive_ids = {item.data.person_id for item in items if item.data.person_id}
-    archive = (
-        {
-            p.pk: p
-            for p in Person.objects.filter(
-                pk__in=archive_ids, home_unit__path__startswith=checkpoint.unit.path
-            )
-        }
-        if archive_ids
-        else {}
-    )
-    labels = {i.data.visitor.visiting.strip() for i in items if i.data.visitor is not None}
-    labels.discard("")
-    households = (
-        {
-            h.label: h
-            for h in Household.objects.filter(
-                label__in=labels, unit__path__startswith=checkpoint.unit.path
-            )
-        }
-        if labels
-        else {}
-    )
-
-    for item in items:
-        if item.id_number:
-            item.identified_by = IdentifiedBy.ID_NUMBER
-            id_hash = personal_data.id_number_hash(item.id_number)
-            item.person = registered.get(id_hash)
-            if item.person is None:
-                # Not in the registry: a visitor who still has to give the
-                # rest of their details.
-                item.visit = _visit(item, VisitorInput(id_number=item.id_number), id_hash, None)
-                item.visitor_incomplete = True
-                item.subject_key = f"v:{id_hash[:24]}"
-        elif item.data.person_id:
-            item.identified_by = IdentifiedBy.ARCHIVE
-            item.person = archive.get(item.data.person_id)
-            if item.person is None:
-                item.error = FieldError("person_id", _("this person is not in the gate's archive"))
-        elif item.data.visitor is not None:
-            item.identified_by = IdentifiedBy.VISITOR
-            visitor = item.data.visitor
-            id_hash = (
-                personal_data.id_number_hash(item.visitor_id_number)
-                if item.visitor_id_number
-                else ""
-            )
-            item.person = registered.get(id_hash) if id_hash else None
-            item.visit = _visit(item, visitor, id_hash, households.get(visitor.visiting.strip()))
-            item.visitor_incomplete = not all(
-                [
-                    visitor.name.strip(),
-                    item.visitor_phone,
-                    item.visitor_id_number,
-                    visitor.reason.strip(),
-                    visitor.visiting.strip(),
-                ]
-            )
-            if item.person is None and id_hash:
-                item.subject_key = f"v:{id_hash[:24]}"
-        if item.person is not None:
-            item.subject_key = f"p:{item.person.pk}"
-    _statuses_at_observation(items)
-
-
-def _visit(item: _Item, visitor: VisitorInput, id_hash: str, household: Any) -> Visit:
-    visit = Visit(
-        name=visitor.name.strip()[:100],
-        reason=visitor.reason.strip()[:200],
-        visiting=visitor.visiting.strip()[:200],
-        visiting_household=household,
-    )
-    number = item.visitor_id_number or item.id_number
-    if number:
-        visit.id_number_encrypted = personal_data.encrypt(number)
-        visit.id_number_hash = id_hash
-        visit.id_number_prefix, visit.id_number_last4 = number[:6], number[-4:]
-    if item.visitor_phone:
-        visit.phone_encrypted = personal_data.encrypt(item.visitor_phone)
-        visit.phone_prefix, visit.phone_last4 = item.visitor_phone[:3], item.visitor_phone[-4:]
-    return visit
-
-
-def _statuses_at_observation(items: list[_Item]) -> None:
-    """The person's status when observed: the current one, unless a late
-    upload predates the last status change (then from the history)."""
-    older: dict[int, list[_Item]] = {}
-    for item in items:
-        if item.person is None:
-            continue
-        if item.person.status_since <= item.data.observed_at:
-            item.status = item.person.status
-        else:
-            older.setdefault(item.person.pk, []).append(item)
-    if not older:
-        return
-    periods: dict[int, list[StatusPeriod]] = {}
-    for period in StatusPeriod.objects.filter(person_id__in=older).order_by("started_at"):
-        periods.setdefault(period.person_id, []).append(period)
-    for person_id, waiting in older.items():
-        for item in waiting:
-            at = item.data.observed_at
-            item.status = next(
-                (
-                    p.status
-                    for p in periods.get(person_id, [])
-                    if p.started_at <= at and (p.ended_at is None or at < p.ended_at)
-                ),
-                # Before any recorded period: the registration-time status.
-                "normal",
-            )
-
-
-# --- 3. previous attempts ------------------------------------------------------
+# --- previous attempts ------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -380,10 +72,10 @@ class _Seen:
     denied: bool
     attempt: int
     entry_id: int | None = None
-    item: _Item | None = None
+    item: Item | None = None
 
 
-def _history(linked: list[_Item], checkpoint: Checkpoint) -> dict[str, list[_Seen]]:
+def _history(linked: list[Item], checkpoint: Checkpoint) -> dict[str, list[_Seen]]:
     span = (
         min(item.data.observed_at for item in linked),
         max(item.data.observed_at for item in linked),
@@ -399,7 +91,7 @@ def _history(linked: list[_Item], checkpoint: Checkpoint) -> dict[str, list[_See
     return history
 
 
-def _link_attempts(items: list[_Item], checkpoint: Checkpoint) -> None:
+def _link_attempts(items: list[Item], checkpoint: Checkpoint) -> None:
     """A check shortly after a denial of the same person at the same gate, in
     the same direction, is the next attempt of that passage."""
     linked = [item for item in items if item.subject_key]
@@ -427,10 +119,10 @@ def _link_attempts(items: list[_Item], checkpoint: Checkpoint) -> None:
         seen_list.insert(position, mine)
 
 
-# --- 4. decision -----------------------------------------------------------------
+# --- decision -----------------------------------------------------------------
 
 
-def _decide(item: _Item, policy: rules.Policy) -> None:
+def _decide(item: Item, policy: rules.Policy) -> None:
     data = item.data
     if policy.negative_test_hours is not None and item.person is not None:
         item.tested_at = negative_tests.latest_negative_test_at(item.person.pk)
@@ -461,9 +153,7 @@ def _entry_fields() -> tuple[str, ...]:
     return tuple(field.attname for field in Entry._meta.concrete_fields)
 
 
-def _build_entry(
-    item: _Item, checkpoint: Checkpoint, now: datetime.datetime, actor: Actor
-) -> Entry:
+def _build_entry(item: Item, checkpoint: Checkpoint, now: datetime.datetime, actor: Actor) -> Entry:
     data, decision = item.data, item.decision
     assert decision is not None
     values = {
@@ -504,11 +194,11 @@ def _who(person: Person | None, visit: Visit | None) -> str:
     return ""
 
 
-# --- 5. storing -------------------------------------------------------------------
+# --- storing -------------------------------------------------------------------
 
 
 def _prepare(
-    items: list[_Item],
+    items: list[Item],
     checkpoint: Checkpoint,
     now: datetime.datetime,
     actor: Actor,
@@ -516,7 +206,7 @@ def _prepare(
     link: bool = True,
 ) -> None:
     live = [item for item in items if item.error is None and item.result is None]
-    _identify(live, checkpoint)
+    identify(live, checkpoint)
     live = [item for item in live if item.error is None]
     policy = checkpoint.policy()
     # Decisions in observation order, so an in-batch retry sees its denial.
@@ -542,8 +232,8 @@ def register_entry(
     INSERT, atomic by itself; a visitor's details go in with it in one
     transaction. The actor's user or device is recorded on the entry."""
     now = now or timezone.now()
-    item = _Item(index=0, data=data)
-    _validate(item, checkpoint, now)
+    item = Item(index=0, data=data)
+    validate(item, checkpoint, now)
     # The previous attempt is found by the INSERT itself (one round trip).
     _prepare([item], checkpoint, now, actor, link=False)
     if item.error is not None:
@@ -562,7 +252,7 @@ def register_entry(
     return EntryResult(entry=entry, created=True, who=_who(item.person, item.visit))
 
 
-def _replay(checkpoint: Checkpoint, item: _Item, error: IntegrityError) -> EntryResult:
+def _replay(checkpoint: Checkpoint, item: Item, error: IntegrityError) -> EntryResult:
     """The first result for a client_uuid seen before, or a conflict."""
     existing = (
         Entry.objects.select_related("person", "visit")
@@ -595,16 +285,16 @@ def register_entries(
     if len(batch) > MAX_BATCH:
         raise FieldError("entries", _("at most %(n)d entries per batch") % {"n": MAX_BATCH})
     now = now or timezone.now()
-    items: list[_Item] = []
-    first_by_uuid: dict[uuid.UUID, _Item] = {}
+    items: list[Item] = []
+    first_by_uuid: dict[uuid.UUID, Item] = {}
     for index, data in enumerate(batch):
         if isinstance(data, FieldError):
-            items.append(_Item(index=index, data=None, error=data))  # type: ignore[arg-type]
+            items.append(Item(index=index, data=None, error=data))  # type: ignore[arg-type]
             continue
-        item = _Item(index=index, data=data)
+        item = Item(index=index, data=data)
         items.append(item)
         try:
-            _validate(item, checkpoint, now)
+            validate(item, checkpoint, now)
         except FieldError as error:
             item.error = error
             continue
@@ -669,7 +359,7 @@ def _conflict() -> FieldError:
     )
 
 
-def _answer_seen_before(items: list[_Item], checkpoint: Checkpoint) -> None:
+def _answer_seen_before(items: list[Item], checkpoint: Checkpoint) -> None:
     uuids = [item.data.client_uuid for item in items]
     if not uuids:
         return
@@ -687,7 +377,7 @@ def _answer_seen_before(items: list[_Item], checkpoint: Checkpoint) -> None:
             item.result = _first_result(entry)
 
 
-def _insert_batch(items: list[_Item]) -> None:
+def _insert_batch(items: list[Item]) -> None:
     new = [item for item in items if item.entry is not None and item.result is None]
     if not new:
         return
