@@ -16,10 +16,11 @@ the baselines and prints the ratios:
 Every phase is bounded in time (--duration) and in count (--max-requests);
 each phase checks that the table grew by exactly the accepted responses.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fk_bench_checkpoints \\
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fk_checkpoints \\
         .venv/bin/python bench/checkpoint_throughput.py
 
-The bench database is dropped and created again at the start of each run.
+It uses DATABASE_URL's server, not its database: its own database
+(fk_bench_checkpoints, --database) is dropped and created at each run.
 Gunicorn imports this file as a module to serve `application`, with the
 bare view added to the URLs (see `__getattr__` at the end).
 """
@@ -47,7 +48,7 @@ from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/fk_bench_checkpoints"
+BENCH_DATABASE = "fk_bench_checkpoints"
 
 # Keys for this benchmark only, shared by the setup process and the server.
 BENCH_ENV = {
@@ -76,7 +77,9 @@ INSERT INTO checkpoints_entry (
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE
+        "--database",
+        default=BENCH_DATABASE,
+        help="the bench's own database (dropped and created again), on DATABASE_URL's server",
     )
     parser.add_argument("--people", type=int, default=20000, help="residents with pass codes")
     parser.add_argument("--connections", type=int, default=16, help="concurrency of every phase")
@@ -85,6 +88,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=300, help="entries/s for the latency phase")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--batch-connections", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--wrk-threads", type=int, default=2)
@@ -270,7 +274,7 @@ def start_server(args: argparse.Namespace, data: dict, port: int) -> subprocess.
         sys.executable, "-m", "gunicorn",
         "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers),
-        "--worker-class", "gthread",
+        "--worker-class", args.worker_class,
         "--threads", str(args.threads),
         "--keep-alive", "30",
         "--backlog", "2048",
@@ -463,8 +467,15 @@ def measured(label: str, figures: dict[str, Any], unit: int = 1) -> dict[str, An
 
 def main() -> None:
     args = parse_args()
-    if not args.database_url.startswith("postgres"):
-        sys.exit("DATABASE_URL must point at PostgreSQL (the bench creates its own database).")
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith("postgres"):
+        sys.exit(
+            "DATABASE_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/postgres;"
+            f" the bench uses its own database on that server ({args.database})."
+        )
+    if "bench" not in args.database:
+        sys.exit("the bench drops its database at the start: give it a name with 'bench' in it")
+    args.database_url = server_url.split("?")[0].rsplit("/", 1)[0] + "/" + args.database
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `make setup` installs it (Debian package wrk).")
     recreate_database(args.database_url)
@@ -556,8 +567,13 @@ def main() -> None:
     verify_ratio = our_verify / raw_verify
     bare_ratio = single["rate"] / bare["rate"]
     print()
-    print(f"Checkpoint throughput — {os.cpu_count()} cores, {postgres}, gunicorn gthread "
-          f"{args.workers}×{args.threads}, wrk -t{args.wrk_threads}, {args.people} residents")  # fmt: skip
+    served = (
+        f"gthread {args.workers}×{args.threads}"
+        if args.worker_class == "gthread"
+        else f"sync ×{args.workers}"
+    )
+    print(f"Checkpoint throughput — {os.cpu_count()} cores, {postgres}, gunicorn {served}, "
+          f"wrk -t{args.wrk_threads}, {args.people} residents")  # fmt: skip
     print(f"{'':44}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     rows = [
         ("raw Ed25519 verify (cryptography, 1 core)", raw_verify, None, None),
