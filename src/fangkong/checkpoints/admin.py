@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 
 from fangkong.checkpoints import services
 from fangkong.checkpoints.models import Checkpoint, CheckpointStaff, Entry, PassCode
@@ -7,8 +10,21 @@ from fangkong.core.audit import Actor
 POLICY_FIELDS = list(services.POLICY_FIELDS)
 
 
+class CheckpointStaffFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            user = form.cleaned_data.get("user") if form.cleaned_data else None
+            staying = user is not None and not form.cleaned_data.get("DELETE")
+            if staying and not services.can_work_at(user, self.instance):
+                raise ValidationError(
+                    _("%(user)s holds no gate role covering the checkpoint's unit") % {"user": user}
+                )
+
+
 class CheckpointStaffInline(admin.TabularInline):
     model = CheckpointStaff
+    formset = CheckpointStaffFormSet
     extra = 1
     raw_id_fields = ["user"]
     readonly_fields = ["bound_at"]
@@ -33,6 +49,18 @@ class CheckpointAdmin(admin.ModelAdmin):
                 actor, unit=obj.unit, name=obj.name, kind=obj.kind, **policy
             )
             obj.pk = created.pk
+
+    def save_formset(self, request, form, formset, change) -> None:
+        # Staff bound through the service: checked against their roles, audited.
+        if formset.model is not CheckpointStaff:
+            return super().save_formset(request, form, formset, change)
+        actor = Actor.for_user(request.user)
+        bindings = formset.save(commit=False)
+        for binding in formset.deleted_objects:
+            services.unbind_staff(actor, binding.checkpoint, binding.user)
+        for binding in bindings:
+            services.bind_staff(actor, form.instance, binding.user)
+        return None
 
 
 @admin.register(Entry)

@@ -128,14 +128,17 @@ def update_checkpoint(
     for key, value in policy.items():
         setattr(checkpoint, key, value)
     checkpoint.save()
+    changed = set(policy)
+    if name is not None:
+        changed.add("name")
+    if is_active is not None:
+        changed.add("is_active")
     audit.record(
         actor,
         "checkpoints.update",
         unit=checkpoint.unit,
         target=checkpoint,
-        changed=sorted(
-            [*policy, *(["name"] if name else []), *(["is_active"] * (is_active is not None))]
-        ),
+        changed=sorted(changed),
     )
     return checkpoint
 

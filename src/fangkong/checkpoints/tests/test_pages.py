@@ -127,6 +127,47 @@ def test_it_creates_a_checkpoint_in_the_admin(city):
     assert client.get("/admin/checkpoints/entry/").status_code == 200
 
 
+def test_it_binds_staff_in_the_admin_through_the_service(city, north_gate, gate_staff):
+    from fangkong.checkpoints.models import CheckpointStaff
+
+    other = make_user("gate_second", "gate_staff", city.shenghe)
+    outsider = make_user("gate_village", "gate_staff", city.zhangbukou)
+    client = logged_in(make_user("root", is_superuser=True))
+    binding = CheckpointStaff.objects.get(checkpoint=north_gate, user=gate_staff)
+
+    def change(user):
+        return client.post(
+            f"/admin/checkpoints/checkpoint/{north_gate.pk}/change/",
+            {
+                "unit": city.shenghe.pk,
+                "name": "北门",
+                "kind": "compound_gate",
+                "is_active": "on",
+                "fever_threshold": "37.3",
+                "mask_required": "on",
+                "admitted_health_codes": '["green"]',
+                "star_action": "deny",
+                "negative_test_hours": "48",
+                "denied_statuses": '["positive"]',
+                "checkpointstaff_set-TOTAL_FORMS": "2",
+                "checkpointstaff_set-INITIAL_FORMS": "1",
+                "checkpointstaff_set-0-id": binding.pk,
+                "checkpointstaff_set-0-checkpoint": north_gate.pk,
+                "checkpointstaff_set-0-user": gate_staff.pk,
+                "checkpointstaff_set-1-checkpoint": north_gate.pk,
+                "checkpointstaff_set-1-user": user.pk,
+            },
+        )
+
+    assert change(outsider).status_code == 200  # refused, shown on the form
+    assert change(other).status_code == 302
+    assert set(north_gate.staff.values_list("username", flat=True)) == {
+        "gate_shenghe",
+        "gate_second",
+    }
+    assert AuditEvent.objects.filter(action="checkpoints.bind_staff").count() == 2
+
+
 def test_it_shows_the_duty_page_in_chinese(staff_client, north_gate):
     page = staff_client.get(f"/checkpoints/{north_gate.pk}/duty/").content.decode()
     assert "扫通行码或输入身份证号" in page
