@@ -8,13 +8,15 @@ import sys
 
 
 def generate_keys() -> None:
-    """New SECRET_KEY and FANGKONG_DATA_KEY values; needs no settings, since
-    production settings refuse to load without them."""
+    """New SECRET_KEY, FANGKONG_DATA_KEY and FANGKONG_PASS_CODE_KEY values;
+    needs no settings, since production settings refuse to load without them."""
     import base64
     import secrets
 
     print(f"SECRET_KEY={secrets.token_urlsafe(50)}")
     print(f"FANGKONG_DATA_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}")
+    # An Ed25519 private key is any 32 random bytes (the seed).
+    print(f"FANGKONG_PASS_CODE_KEY={base64.b64encode(secrets.token_bytes(32)).decode()}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,6 +5,9 @@ project refuses to start without SECRET_KEY and FANGKONG_DATA_KEY; a
 development default exists only when DEBUG is on.
 """
 
+import base64
+import binascii
+import hashlib
 import os
 from pathlib import Path
 
@@ -48,6 +51,30 @@ if not SECRET_KEY:
 if not FANGKONG_DATA_KEY:
     raise ImproperlyConfigured("FANGKONG_DATA_KEY must be set when DEBUG is off.")
 
+# The Ed25519 private key (base64 of the raw 32-byte seed) that signs personal
+# pass codes (一人一码). Gate devices verify codes with the public key alone.
+# In development and tests a key is derived from SECRET_KEY, so codes stay
+# valid across restarts; production must set its own.
+FANGKONG_PASS_CODE_KEY = os.environ.get("FANGKONG_PASS_CODE_KEY") or (
+    base64.b64encode(
+        hashlib.sha256(b"fangkong pass code development key\x00" + SECRET_KEY.encode()).digest()
+    ).decode()
+    if DEBUG or TESTING
+    else ""
+)
+if not FANGKONG_PASS_CODE_KEY:
+    raise ImproperlyConfigured("FANGKONG_PASS_CODE_KEY must be set when DEBUG is off.")
+try:
+    _pass_code_seed = base64.b64decode(FANGKONG_PASS_CODE_KEY, validate=True)
+except (binascii.Error, ValueError):
+    _pass_code_seed = b""
+if len(_pass_code_seed) != 32:
+    raise ImproperlyConfigured("FANGKONG_PASS_CODE_KEY must be 32 bytes in base64.")
+
+# Gate entries (who passed which gate when) are kept this many days, then
+# removed by `fangkong purge-entries`; devices may upload entries this old.
+ENTRY_RETENTION_DAYS = int(os.environ.get("ENTRY_RETENTION_DAYS", "28"))
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -66,6 +93,7 @@ INSTALLED_APPS = [
     "fangkong.regions",
     "fangkong.people",
     "fangkong.accounts",
+    "fangkong.checkpoints",
     "fangkong.testing",
     "fangkong.vaccination",
     "fangkong.bulletins",

@@ -1,0 +1,657 @@
+"""Gate throughput: how many entries per second the checkpoint API takes.
+
+Serves the app with gunicorn (production settings, DEBUG off) on PostgreSQL
+and drives it with wrk (a separate process, loopback only) posting entries
+with valid pass codes. In the same run, at the same concurrency, it measures
+the baselines and prints the ratios:
+
+  * pass-code verification (`passcodes.read`) against the raw Ed25519
+    verify of `cryptography`, on one core;
+  * plain psycopg INSERT+COMMIT of equivalent rows into the same table;
+  * a bare Django view doing only that INSERT, under the same server;
+  * single entries (POST /api/v1/checkpoints/{id}/entries): entries/s,
+    p50/p99 at full load, and p50/p99 at a fixed rate (300/s by default);
+  * the batch endpoint with 500 entries per request.
+
+Every phase is bounded in time (--duration) and in count (--max-requests);
+each phase checks that the table grew by exactly the accepted responses.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fk_checkpoints \\
+        .venv/bin/python bench/checkpoint_throughput.py
+
+It uses DATABASE_URL's server, not its database: its own database
+(fk_bench_checkpoints, --database) is dropped and created at each run.
+Gunicorn imports this file as a module to serve `application`, with the
+bare view added to the URLs (see `__getattr__` at the end).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+BENCH_DATABASE = "fk_bench_checkpoints"
+
+# Keys for this benchmark only, shared by the setup process and the server.
+BENCH_ENV = {
+    "SECRET_KEY": "bench-only-secret-key-checkpoint-throughput-not-for-production",
+    "FANGKONG_DATA_KEY": base64.b64encode(hashlib.sha256(b"bench data key").digest()).decode(),
+    "FANGKONG_PASS_CODE_KEY": base64.b64encode(hashlib.sha256(b"bench pass key").digest()).decode(),
+}
+
+# The row a gate entry writes, for the raw and bare-view baselines.
+INSERT_SQL = """
+INSERT INTO checkpoints_entry (
+    client_uuid, content_hash, checkpoint_id, unit_id, person_id, subject_key,
+    identified_by, method, direction, mask, temperature, health_code,
+    itinerary_star, observed_at, received_at, decision, reasons, follow_up,
+    previous_attempt_id, attempt, operator_id, device_id
+) VALUES (
+    %s, %s, %s, %s, %s, %s, 'code', 'device', 'in', true, 36.5, 'green',
+    false, now(), now(), 'admit', 0, false, NULL, 1, NULL, %s
+)
+"""
+
+
+# --- setup ---------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database",
+        default=BENCH_DATABASE,
+        help="the bench's own database (dropped and created again), on DATABASE_URL's server",
+    )
+    parser.add_argument("--people", type=int, default=20000, help="residents with pass codes")
+    parser.add_argument("--connections", type=int, default=16, help="concurrency of every phase")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per phase")
+    parser.add_argument("--max-requests", type=int, default=200000, help="cap per phase")
+    parser.add_argument("--rate", type=int, default=300, help="entries/s for the latency phase")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-connections", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--verify-count", type=int, default=20000, help="codes per verify round")
+    return parser.parse_args()
+
+
+def setup_django(database_url: str) -> None:
+    os.environ.update(BENCH_ENV)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.settings"
+    os.environ["DEBUG"] = "1"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    name = database_url.rsplit("/", 1)[1].split("?")[0]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def build_data(people: int) -> dict[str, Any]:
+    """A compound with a gate, a device token and residents with codes."""
+    import csv
+
+    from django.core.management import call_command
+    from stdnum.cn import ric
+
+    from fangkong.accounts.services import create_device_token
+    from fangkong.checkpoints import services
+    from fangkong.core.audit import Actor
+    from fangkong.core.scoping import Scope
+    from fangkong.people.importers import run_people_import
+    from fangkong.people.models import Person
+    from fangkong.regions.services import create_unit
+
+    call_command("migrate", verbosity=0)
+    actor = Actor.system("bench")
+    city = create_unit(actor, name="周口市", kind="city", code="411600")
+    zone = create_unit(actor, name="示范区", kind="zone", parent=city)
+    compound = create_unit(actor, name="盛和家园", kind="compound", parent=zone)
+    checkpoint = services.create_checkpoint(actor, unit=compound, name="北门")
+    device, token = create_device_token(actor, unit=compound, name="bench scanner")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "people.csv"
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(["姓名", "身份证号", "所属单位编码", "户号"])
+            for number in range(people):
+                birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=number // 1000)
+                body = f"411602{birth:%Y%m%d}{number % 1000:03d}"
+                writer.writerow(
+                    [
+                        f"居民{number}",
+                        body + ric.calc_check_digit(body + "0"),
+                        compound.code,
+                        f"{number // 40 + 1}号楼{number % 40 + 1}室",
+                    ]
+                )
+        result = run_people_import(path, partial=False, scope=Scope.all())
+    assert result.applied, result.errors[:3]
+    residents = list(Person.objects.filter(home_unit=compound).order_by("pk"))
+    issued = services.issue_pass_codes(actor, residents)
+    codes = [services.code_for(issued[person.pk]) for person in residents]
+    return {
+        "checkpoint": checkpoint.pk,
+        "unit": compound.pk,
+        "person": residents[0].pk,
+        "device": device.pk,
+        "token": token,
+        "codes": codes,
+    }
+
+
+# --- pass-code verification ------------------------------------------------------
+
+
+def verify_rates(codes: list[str], count: int) -> tuple[float, float]:
+    """Raw Ed25519 verifications/s and `passcodes.read`/s on this core,
+    interleaved rounds, best of three."""
+    from fangkong.checkpoints import passcodes
+
+    public_key = passcodes.public_key()
+    raw_items = []
+    for code in codes:
+        raw = base64.b32decode(code[3:] + "====")
+        raw_items.append((raw[8:], passcodes.SIGNING_CONTEXT + raw[:8]))
+    sample = (codes * (count // len(codes) + 1))[:count]
+    raw_sample = (raw_items * (count // len(raw_items) + 1))[:count]
+    raw_best = ours_best = 0.0
+    for _round in range(3):
+        started = time.perf_counter()
+        for signature, message in raw_sample:
+            public_key.verify(signature, message)
+        raw_best = max(raw_best, count / (time.perf_counter() - started))
+        started = time.perf_counter()
+        for code in sample:
+            passcodes.read(code)
+        ours_best = max(ours_best, count / (time.perf_counter() - started))
+    return raw_best, ours_best
+
+
+# --- raw psycopg baseline --------------------------------------------------------
+
+
+def _raw_worker(dsn: str, data: dict, deadline: float, cap: int, queue: Any) -> None:
+    import psycopg
+
+    done = 0
+    with psycopg.connect(dsn) as connection:
+        cursor = connection.cursor()
+        while time.time() < deadline and done < cap:
+            cursor.execute(
+                INSERT_SQL,
+                (
+                    uuid.uuid4(),
+                    "0" * 32,
+                    data["checkpoint"],
+                    data["unit"],
+                    data["person"],
+                    f"p:{data['person']}",
+                    data["device"],
+                ),
+            )
+            connection.commit()
+            done += 1
+    queue.put(done)
+
+
+def raw_inserts(dsn: str, data: dict, connections: int, duration: int, cap: int) -> float:
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    started = time.time()
+    deadline = started + duration
+    workers = [
+        context.Process(
+            target=_raw_worker, args=(dsn, data, deadline, cap // connections + 1, queue)
+        )
+        for _ in range(connections)
+    ]
+    for worker in workers:
+        worker.start()
+    total = sum(queue.get() for _ in workers)
+    for worker in workers:
+        worker.join()
+    return total / (time.time() - started)
+
+
+# --- the server --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(args: argparse.Namespace, data: dict, port: int) -> subprocess.Popen:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "FANGKONG_TESTING", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(BENCH_ENV)
+    env.update(
+        {
+            "DATABASE_URL": args.database_url,
+            "DATABASE_CONN_MAX_AGE": "600",
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "WARNING",
+            "FK_BENCH_DATA": json.dumps({k: v for k, v in data.items() if k != "codes"}),
+        }
+    )
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(args.workers),
+        "--worker-class", args.worker_class,
+        "--threads", str(args.threads),
+        "--keep-alive", "30",
+        "--backlog", "2048",
+        "--log-level", "warning",
+        "--pythonpath", str(BENCH_DIR),
+        "checkpoint_throughput:application",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api/v1/checkpoints/public-key"
+    for _attempt in range(100):
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise RuntimeError("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+# --- wrk ---------------------------------------------------------------------------
+
+LUA_COMMON = r"""
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_usec; } fk_timeval;
+           int gettimeofday(fk_timeval *tv, void *tz); ]]
+local tv = ffi.new("fk_timeval")
+local function now_ms()
+  ffi.C.gettimeofday(tv, nil)
+  return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000
+end
+local function iso_now()
+  ffi.C.gettimeofday(tv, nil)
+  local sec = tonumber(tv.tv_sec)
+  return os.date("!%Y-%m-%dT%H:%M:%S", sec) .. string.format(".%03dZ", math.floor(tonumber(tv.tv_usec) / 1000))
+end
+threads = {}
+local thread_count = 0
+function setup(thread)
+  thread_count = thread_count + 1
+  thread:set("tid", thread_count)
+  table.insert(threads, thread)
+end
+function init(args)
+  sent = 0; answered = 0; bad = 0; created = 0; first = 0; last = 0; slot = 0
+end
+local function uuid_for(n)
+  return string.format("%s-%04x-4000-8000-%012x", NONCE, tid, n)
+end
+local function code_for(n)
+  return CODES[((n * 7919 + tid * 104729) % #CODES) + 1]
+end
+local function entry(n)
+  return '{"client_uuid":"' .. uuid_for(n) .. '","code":"' .. code_for(n) ..
+    '","mask":true,"temperature":36.5,"health_code":"green","itinerary_star":false,' ..
+    '"direction":"in","observed_at":"' .. iso_now() .. '"}'
+end
+function response(status, headers, body)
+  answered = answered + 1
+  last = now_ms()
+  if status >= 300 then bad = bad + 1
+  elseif BATCH > 0 then created = created + tonumber(string.match(body, '"created":%s*(%d+)') or 0)
+  else created = created + 1 end
+  if answered >= MAX_PER_THREAD then wrk.thread:stop() end
+end
+function done(summary, latency, requests)
+  local total, errors, made, t0, t1 = 0, 0, 0, nil, 0
+  for _, thread in ipairs(threads) do
+    total = total + thread:get("answered")
+    errors = errors + thread:get("bad")
+    made = made + thread:get("created")
+    local f = thread:get("first")
+    if f > 0 and (t0 == nil or f < t0) then t0 = f end
+    if thread:get("last") > t1 then t1 = thread:get("last") end
+  end
+  io.write(string.format(
+    'BENCH_JSON {"responses":%d,"bad":%d,"created":%d,"seconds":%.3f,"p50_ms":%.2f,"p99_ms":%.2f,"socket_errors":%d}\n',
+    total, errors, made, (t1 - (t0 or t1)) / 1000, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+LUA_SINGLE = r"""
+function request()
+  sent = sent + 1
+  if first == 0 then first = now_ms() end
+  return wrk.format("POST", PATH, HEADERS, entry(sent))
+end
+"""
+
+LUA_BATCH = r"""
+function request()
+  if first == 0 then first = now_ms() end
+  local parts = {}
+  for i = 1, BATCH do
+    sent = sent + 1
+    parts[i] = entry(sent)
+  end
+  return wrk.format("POST", PATH, HEADERS, '{"entries":[' .. table.concat(parts, ",") .. ']}')
+end
+"""
+
+LUA_PACED = r"""
+function delay()
+  local now = now_ms()
+  if START_AT == nil then START_AT = now end
+  local due = START_AT + slot * INTERVAL_MS
+  slot = slot + 1
+  if due <= now then return 0 end
+  return math.floor(due - now)
+end
+"""
+
+
+def lua_script(
+    directory: Path,
+    name: str,
+    *,
+    path: str,
+    token: str | None,
+    codes: list[str],
+    batch: int = 0,
+    max_per_thread: int,
+    interval_ms: float | None = None,
+) -> Path:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    lua_headers = "{" + ",".join(f'["{k}"]="{v}"' for k, v in headers.items()) + "}"
+    preamble = [
+        f'NONCE = "{uuid.uuid4().hex[:8]}"',
+        f'PATH = "{path}"',
+        f"HEADERS = {lua_headers}",
+        f"BATCH = {batch}",
+        f"MAX_PER_THREAD = {max_per_thread}",
+        "CODES = {" + ",".join(f'"{code}"' for code in codes) + "}",
+    ]
+    if interval_ms is not None:
+        preamble.append(f"INTERVAL_MS = {interval_ms}")
+    body = LUA_COMMON + (LUA_BATCH if batch else LUA_SINGLE)
+    if interval_ms is not None:
+        body += LUA_PACED
+    script = directory / f"{name}.lua"
+    script.write_text("\n".join(preamble) + "\n" + body, encoding="utf-8")
+    return script
+
+
+def run_wrk(
+    script: Path, url: str, *, threads: int, connections: int, duration: int
+) -> dict[str, Any]:
+    command = [
+        "wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
+        "--timeout", "10s", "-s", str(script), url,
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line[len("BENCH_JSON ") :])
+    raise RuntimeError(f"wrk printed no result:\n{output}")
+
+
+def entry_count() -> int:
+    from fangkong.checkpoints.models import Entry
+
+    return Entry.objects.count()
+
+
+def measured(label: str, figures: dict[str, Any], unit: int = 1) -> dict[str, Any]:
+    """Check the table grew by the accepted work; add the rate."""
+    figures["rate"] = figures["created"] / figures["seconds"] if figures["seconds"] else 0.0
+    if figures["bad"] or figures["socket_errors"]:
+        print(
+            f"  ! {label}: {figures['bad']} error answers, {figures['socket_errors']} socket errors"
+        )
+    return figures
+
+
+# --- main ----------------------------------------------------------------------------
+
+
+def main() -> None:
+    args = parse_args()
+    server_url = os.environ.get("DATABASE_URL", "")
+    if not server_url.startswith("postgres"):
+        sys.exit(
+            "DATABASE_URL must point at PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/postgres;"
+            f" the bench uses its own database on that server ({args.database})."
+        )
+    if "bench" not in args.database:
+        sys.exit("the bench drops its database at the start: give it a name with 'bench' in it")
+    args.database_url = server_url.split("?")[0].rsplit("/", 1)[0] + "/" + args.database
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: `make setup` installs it (Debian package wrk).")
+    recreate_database(args.database_url)
+    setup_django(args.database_url)
+    from django.db import connection, connections
+
+    print(f"== setup: {args.people} residents with pass codes …", flush=True)
+    started = time.perf_counter()
+    data = build_data(args.people)
+    print(f"   done in {time.perf_counter() - started:.1f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        postgres = cursor.fetchone()[0].split(",")[0]
+    connections.close_all()
+    c = args.connections
+    cap = args.max_requests
+    per_thread = max(1, cap // args.wrk_threads)
+    results: dict[str, Any] = {}
+
+    print("== pass-code verification (one core) …", flush=True)
+    raw_verify, our_verify = verify_rates(data["codes"], args.verify_count)
+
+    print(f"== raw psycopg INSERT+COMMIT, {c} connections …", flush=True)
+    before = entry_count()
+    connections.close_all()
+    raw_rate = raw_inserts(args.database_url, data, c, args.duration, cap)
+    raw_rows = entry_count() - before
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(args, data, port)
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            work = Path(directory)
+            checkpoint = data["checkpoint"]
+            single_path = f"/api/v1/checkpoints/{checkpoint}/entries"
+            batch_path = f"/api/v1/checkpoints/{checkpoint}/entries/batch"
+            codes = data["codes"]
+            phases = [
+                ("warm-up", "/bench/bare-insert", None, 0, None, 3, c),
+                ("bare", "/bench/bare-insert", None, 0, None, args.duration, c),
+                ("warm-up", single_path, data["token"], 0, None, 3, c),
+                ("single", single_path, data["token"], 0, None, args.duration, c),
+                (
+                    "paced",
+                    single_path,
+                    data["token"],
+                    0,
+                    1000.0 * args.wrk_threads / args.rate,
+                    args.duration,
+                    c,
+                ),
+                ("batch", batch_path, data["token"], args.batch_size, None, args.duration,
+                 args.batch_connections),
+            ]  # fmt: skip
+            for name, path, token, batch, interval, duration, conns in phases:
+                print(f"== {name}: POST {path} …", flush=True)
+                script = lua_script(
+                    work,
+                    name,
+                    path=path,
+                    token=token,
+                    codes=codes,
+                    batch=batch,
+                    max_per_thread=per_thread // max(batch, 1) + 1,
+                    interval_ms=interval,
+                )
+                before = entry_count()
+                figures = run_wrk(
+                    script,
+                    base + path,
+                    threads=args.wrk_threads,
+                    connections=conns,
+                    duration=duration,
+                )
+                time.sleep(1)  # requests in flight when wrk stopped finish
+                grown = entry_count() - before
+                # Those last requests are written but not counted by wrk.
+                if not 0 <= grown - figures["created"] <= conns * max(batch, 1):
+                    raise RuntimeError(
+                        f"{name}: the table grew by {grown}, the answers say {figures['created']}"
+                    )
+                connections.close_all()
+                results[name] = measured(name, figures)
+    finally:
+        stop_server(server)
+
+    bare, single, paced, batch = (results[k] for k in ("bare", "single", "paced", "batch"))
+    verify_ratio = our_verify / raw_verify
+    bare_ratio = single["rate"] / bare["rate"]
+    print()
+    served = (
+        f"gthread {args.workers}×{args.threads}"
+        if args.worker_class == "gthread"
+        else f"sync ×{args.workers}"
+    )
+    print(f"Checkpoint throughput — {os.cpu_count()} cores, {postgres}, gunicorn {served}, "
+          f"wrk -t{args.wrk_threads}, {args.people} residents")  # fmt: skip
+    print(f"{'':44}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    rows = [
+        ("raw Ed25519 verify (cryptography, 1 core)", raw_verify, None, None),
+        ("passcodes.read (1 core)", our_verify, None, None),
+        (f"raw psycopg INSERT+COMMIT (c={c})", raw_rate, None, None),
+        (f"bare Django view INSERT (c={c})", bare["rate"], bare["p50_ms"], bare["p99_ms"]),
+        (f"single entries (c={c})", single["rate"], single["p50_ms"], single["p99_ms"]),
+        (f"single entries paced at {args.rate}/s", paced["rate"], paced["p50_ms"], paced["p99_ms"]),
+        (f"batch entries ({args.batch_size}/request, c={args.batch_connections})",
+         batch["rate"], batch["p50_ms"], batch["p99_ms"]),
+    ]  # fmt: skip
+    for label, rate, p50, p99 in rows:
+        latency = f"{p50:9.1f}{p99:9.1f}" if p50 is not None else ""
+        print(f"{label:44}{rate:10.0f}{latency}")
+    print()
+    checks = [
+        (f"verify ratio {verify_ratio:.2f} ≥ 0.8", verify_ratio >= 0.8),
+        (f"single {single['rate']:.0f}/s ≥ 400/s", single["rate"] >= 400),
+        (f"single / bare view {bare_ratio:.2f} ≥ 0.7", bare_ratio >= 0.7),
+        (f"single / raw insert {single['rate'] / raw_rate:.2f} (reference)", True),
+        (f"p99 {paced['p99_ms']:.1f} ms < 50 ms at {paced['rate']:.0f}/s", paced["p99_ms"] < 50),
+        (f"batch {batch['rate']:.0f}/s ≥ 5000/s", batch["rate"] >= 5000),
+    ]
+    for text, ok in checks:
+        print(f"  [{'ok' if ok else 'MISS'}] {text}")
+    print(
+        f"  (raw baseline wrote {raw_rows} rows; each phase's new rows matched its accepted"
+        " answers, give or take the requests in flight when wrk stopped)"
+    )
+
+
+# --- served by gunicorn: the app plus the bare view --------------------------------
+
+
+def bare_insert(request: Any) -> Any:
+    """Only the INSERT a gate entry makes, behind the same middleware."""
+    from django.db import connection
+    from django.http import HttpResponse
+
+    data = json.loads(request.body)
+    bench = json.loads(os.environ["FK_BENCH_DATA"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            INSERT_SQL,
+            (data["client_uuid"], "0" * 32, bench["checkpoint"], bench["unit"], bench["person"],
+             f"p:{bench['person']}", bench["device"]),
+        )  # fmt: skip
+    return HttpResponse(b'{"created":1}', content_type="application/json", status=201)
+
+
+_APPLICATION: Any = None
+
+
+def __getattr__(name: str) -> Any:
+    """`application` for gunicorn and `urlpatterns` for Django, built on
+    first use so that running this file as a script does not set Django up."""
+    global _APPLICATION
+    if name == "application":
+        if _APPLICATION is None:
+            os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.settings"
+            import django
+
+            django.setup()
+            from django.conf import settings
+            from django.core.wsgi import get_wsgi_application
+
+            settings.ROOT_URLCONF = __name__
+            _APPLICATION = get_wsgi_application()
+        return _APPLICATION
+    if name == "urlpatterns":
+        from django.urls import path
+        from django.views.decorators.csrf import csrf_exempt
+
+        from fangkong.urls import urlpatterns
+
+        return [path("bench/bare-insert", csrf_exempt(bare_insert)), *urlpatterns]
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    main()

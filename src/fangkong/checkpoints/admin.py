@@ -1,0 +1,102 @@
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
+
+from fangkong.checkpoints import services
+from fangkong.checkpoints.models import Checkpoint, CheckpointStaff, Entry, PassCode
+from fangkong.core.audit import Actor
+
+POLICY_FIELDS = list(services.POLICY_FIELDS)
+
+
+class CheckpointStaffFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            user = form.cleaned_data.get("user") if form.cleaned_data else None
+            staying = user is not None and not form.cleaned_data.get("DELETE")
+            if staying and not services.can_work_at(user, self.instance):
+                raise ValidationError(
+                    _("%(user)s holds no gate role covering the checkpoint's unit") % {"user": user}
+                )
+
+
+class CheckpointStaffInline(admin.TabularInline):
+    model = CheckpointStaff
+    formset = CheckpointStaffFormSet
+    extra = 1
+    raw_id_fields = ["user"]
+    readonly_fields = ["bound_at"]
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "kind", "is_active", "fever_threshold", "mask_required"]
+    list_filter = ["kind", "is_active", "star_action", "negative_test_required"]
+    search_fields = ["name", "unit__name", "unit__code"]
+    raw_id_fields = ["unit"]
+    inlines = [CheckpointStaffInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Through the services, so the policy is checked and the change audited.
+        actor = Actor.for_user(request.user)
+        policy = {field: getattr(obj, field) for field in POLICY_FIELDS}
+        if change:
+            services.update_checkpoint(actor, obj, name=obj.name, is_active=obj.is_active, **policy)
+        else:
+            created = services.create_checkpoint(
+                actor, unit=obj.unit, name=obj.name, kind=obj.kind, **policy
+            )
+            obj.pk = created.pk
+
+    def save_formset(self, request, form, formset, change) -> None:
+        # Staff bound through the service: checked against their roles, audited.
+        if formset.model is not CheckpointStaff:
+            return super().save_formset(request, form, formset, change)
+        actor = Actor.for_user(request.user)
+        bindings = formset.save(commit=False)
+        for binding in formset.deleted_objects:
+            services.unbind_staff(actor, binding.checkpoint, binding.user)
+        for binding in bindings:
+            services.bind_staff(actor, form.instance, binding.user)
+        return None
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    """Read-only: entries come from the gates and leave through the purge."""
+
+    list_display = [
+        "observed_at",
+        "checkpoint",
+        "direction",
+        "decision",
+        "attempt",
+        "identified_by",
+        "method",
+    ]
+    list_filter = ["decision", "direction", "method", "identified_by", "health_code"]
+    date_hierarchy = "observed_at"
+    raw_id_fields = ["checkpoint", "unit", "person", "previous_attempt", "operator", "device"]
+    exclude = ["content_hash", "subject_key"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PassCode)
+class PassCodeAdmin(admin.ModelAdmin):
+    list_display = ["person", "version", "issued_on", "issued_by"]
+    raw_id_fields = ["person"]
+    readonly_fields = ["person", "version", "issued_on", "issued_at", "issued_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # issued on the pass-code pages, which audit it

@@ -1,0 +1,269 @@
+"""The few statements on the gate's hot path, as SQL built once per process.
+
+A gate posts many entries a second. The SQL itself costs the database tens
+of microseconds, but building it through the ORM costs the app server far
+more per query (compiling the queryset, instantiating models), which sets
+the entries-per-second a server can take. So registration reads pass codes
+with their holders, reads earlier checks for linking attempts, and inserts
+entries (a single one linked to its previous attempt in the same statement,
+a batch in one multi-row statement) with SQL written here, portable between
+PostgreSQL and SQLite. Everything else uses the ORM.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import cache
+from typing import Any
+
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from fangkong.checkpoints.models import Entry, PassCode
+from fangkong.people.models import Person
+
+# What registration needs of a pass code's holder; other fields load lazily.
+_PERSON_NEEDS = {
+    "id",
+    "name",
+    "id_number_prefix",
+    "id_number_last4",
+    "status",
+    "status_since",
+    "has_smartphone",
+    "home_unit_id",
+}
+
+
+@cache
+def _person_fields() -> tuple[str, ...]:
+    # Model.from_db wants the model's own field order.
+    return tuple(f.attname for f in Person._meta.concrete_fields if f.attname in _PERSON_NEEDS)
+
+
+def _datetime(value: Any) -> datetime.datetime:
+    """PostgreSQL gives aware datetimes; SQLite gives UTC text."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value
+
+
+# The statements are built once per database vendor and list length.
+
+
+def _in(vendor: str, column: str, count: int) -> str:
+    """`column IN (…)`: one array parameter on PostgreSQL, so the statement
+    does not grow (and need parsing again) with the list."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s)"
+    return f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def _in_params(vendor: str, values: list[Any]) -> list[Any]:
+    return [values] if vendor == "postgresql" else values
+
+
+@cache
+def _pass_codes_sql(vendor: str, count: int) -> str:
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    columns = ", ".join(f"p.{q(field)}" for field in _person_fields())
+    return (
+        f"SELECT c.{q('version')}, {columns} FROM {q(PassCode._meta.db_table)} c "
+        f"JOIN {q(Person._meta.db_table)} p ON p.{q('id')} = c.{q('person_id')} "
+        f"WHERE {_in(vendor, 'c.' + q('person_id'), count)}"
+    )
+
+
+@cache
+def _recent_sql(vendor: str, count: int) -> str:
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    columns = ", ".join(
+        q(name) for name in ("subject_key", "observed_at", "direction", "decision", "attempt", "id")
+    )
+    table = q(Entry._meta.db_table)
+    where = f"{_in(vendor, q('subject_key'), count)} AND {q('checkpoint_id')} = %s"
+    # Checks inside the batch's time span, and the last check of each
+    # subject and direction before it: all that linking needs, however
+    # often those people passed before.
+    return (
+        f"SELECT {columns} FROM {table} WHERE {where} "
+        f"AND {q('observed_at')} >= %s AND {q('observed_at')} <= %s "
+        f"UNION ALL SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER ("
+        f"PARTITION BY {q('subject_key')}, {q('direction')} "
+        f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC) AS recency FROM {table} "
+        f"WHERE {where} AND {q('observed_at')} >= %s AND {q('observed_at')} < %s) earlier "
+        f"WHERE recency = 1 ORDER BY 2, 6"
+    )
+
+
+@cache
+def _insert_linked_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    linked = {"previous_attempt_id", "attempt"}
+    fields = tuple(
+        field
+        for field in Entry._meta.concrete_fields
+        if not field.primary_key and field.attname not in linked
+    )
+    columns = ", ".join(q(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    prior = (
+        f"SELECT {q('id')} AS id, {q('decision')} AS decision, {q('attempt')} AS attempt "
+        f"FROM {q(Entry._meta.db_table)} WHERE {q('subject_key')} = %s "
+        f"AND {q('checkpoint_id')} = %s AND {q('direction')} = %s "
+        f"AND {q('observed_at')} >= %s AND {q('observed_at')} <= %s "
+        f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1"
+    )
+    previous = f"(SELECT CASE WHEN prior.decision = 'deny' THEN prior.id END FROM ({prior}) prior)"
+    attempt = (
+        f"COALESCE((SELECT CASE WHEN prior.decision = 'deny' THEN prior.attempt + 1 END "
+        f"FROM ({prior}) prior), 1)"
+    )
+    sql = (
+        f"INSERT INTO {q(Entry._meta.db_table)} ({columns}, {q('previous_attempt_id')}, "
+        f"{q('attempt')}) VALUES ({marks}, {previous}, {attempt}) "
+        f"RETURNING {q('id')}, {q('previous_attempt_id')}, {q('attempt')}"
+    )
+    return sql, fields
+
+
+@cache
+def _bulk_insert_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """PostgreSQL: one array per column, unnested into rows, so the
+    statement stays short whatever the batch size."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    q = connection.ops.quote_name
+    fields = tuple(field for field in Entry._meta.concrete_fields if not field.primary_key)
+    columns = ", ".join(q(field.column) for field in fields)
+    # %b: the arrays travel in PostgreSQL's binary format.
+    arrays = ", ".join(f"%b::{field.db_type(connection)}[]" for field in fields)
+    sql = (
+        f"INSERT INTO {q(Entry._meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
+        f"RETURNING {q(Entry._meta.pk.column)}, {q('client_uuid')}"
+    )
+    return sql, fields
+
+
+def _params(entry: Entry, fields: tuple[Any, ...], connection: Any) -> list[Any]:
+    if connection.vendor == "postgresql":
+        # The driver adapts these Python values (UUID, Decimal, aware
+        # datetimes) itself; the fields' preparation would change nothing.
+        return [getattr(entry, field.attname) for field in fields]
+    return [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
+
+
+# --- reads ---------------------------------------------------------------------------
+
+
+def current_pass_codes(person_ids: list[int]) -> dict[int, tuple[int, Person]]:
+    """The current code version and the holder of each person's pass code."""
+    if not person_ids:
+        return {}
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields = _person_fields()
+    since, smartphone = fields.index("status_since"), fields.index("has_smartphone")
+    found = {}
+    sql = _pass_codes_sql(connection.vendor, len(person_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _in_params(connection.vendor, list(person_ids)))
+        for version, *values in cursor.fetchall():
+            values[since] = _datetime(values[since])
+            values[smartphone] = bool(values[smartphone])
+            holder = Person.from_db(connection.alias, list(fields), values)
+            found[holder.pk] = (version, holder)
+    return found
+
+
+def recent_checks(
+    checkpoint_id: int,
+    subjects: set[str],
+    span: tuple[datetime.datetime, datetime.datetime],
+    window: datetime.timedelta,
+) -> list[tuple[str, datetime.datetime, str, str, int, int]]:
+    """(subject, observed at, direction, decision, attempt, id), oldest
+    first: the checks of these subjects at the checkpoint within `span`,
+    and the last one of each subject and direction in the `window` before."""
+    if not subjects:
+        return []
+    connection = connections[DEFAULT_DB_ALIAS]
+    observed = Entry._meta.get_field("observed_at")
+    start, end = (observed.get_db_prep_value(moment, connection) for moment in span)
+    before = observed.get_db_prep_value(span[0] - window, connection)
+    ordered = _in_params(connection.vendor, sorted(subjects))
+    params: list[Any] = [
+        *ordered,
+        checkpoint_id,
+        start,
+        end,
+        *ordered,
+        checkpoint_id,
+        before,
+        start,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_recent_sql(connection.vendor, len(subjects)), params)
+        rows = cursor.fetchall()
+    return [
+        (subject, _datetime(observed_at), direction, decision, attempt, pk)
+        for subject, observed_at, direction, decision, attempt, pk in rows
+    ]
+
+
+# --- writes ----------------------------------------------------------------------------
+
+
+def insert_entry_linked(entry: Entry, *, since: datetime.datetime) -> None:
+    """INSERT one entry, linked in the same statement to the last check of
+    the same subject at the same gate in the same direction since `since`
+    when that check was a denial (the second attempt of one passage). Sets
+    the entry's id, previous attempt and attempt number. Raises
+    IntegrityError for a client_uuid already stored."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _insert_linked_sql(connection.vendor)
+    params = _params(entry, fields, connection)
+    observed = Entry._meta.get_field("observed_at")
+    prior = [
+        entry.subject_key or None,  # no subject, no earlier check
+        entry.checkpoint_id,
+        entry.direction,
+        observed.get_db_prep_value(since, connection),
+        observed.get_db_prep_value(entry.observed_at, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + prior + prior)
+        entry.pk, entry.previous_attempt_id, entry.attempt = cursor.fetchone()
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
+def _server_binding_cursor(connection: Any) -> Any:
+    """A cursor that sends parameters apart from the statement (Django's
+    own sends them inside it, as text): arrays of hundreds of values go in
+    binary. Wrapped like Django's cursors, so queries are counted and logged."""
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
+
+
+def insert_entries(entries: list[Entry]) -> None:
+    """INSERT a batch of entries in one statement and set their ids."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.vendor != "postgresql":
+        Entry.objects.bulk_create(entries)
+        return
+    sql, fields = _bulk_insert_sql(connection.vendor)
+    columns = [[getattr(entry, field.attname) for entry in entries] for field in fields]
+    by_uuid = {entry.client_uuid: entry for entry in entries}
+    with _server_binding_cursor(connection) as cursor:
+        cursor.execute(sql, columns)
+        for pk, client_uuid in cursor.fetchall():
+            entry = by_uuid[client_uuid]
+            entry.pk = pk
+            entry._state.adding = False
+            entry._state.db = connection.alias
