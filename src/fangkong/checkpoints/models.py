@@ -359,7 +359,7 @@ class Visit(models.Model):
     phone_prefix = models.CharField(_("phone prefix"), max_length=3, blank=True)
     phone_last4 = models.CharField(_("phone last four"), max_length=4, blank=True)
     id_number_encrypted = models.BinaryField(_("ID number (encrypted)"), null=True, blank=True)
-    id_number_hash = models.CharField(_("ID number lookup hash"), max_length=64, blank=True)
+    id_number_hash = models.UUIDField(_("ID number lookup hash"), null=True, blank=True)
     id_number_prefix = models.CharField(_("ID number region prefix"), max_length=6, blank=True)
     id_number_last4 = models.CharField(_("ID number last four"), max_length=4, blank=True)
     reason = models.CharField(_("reason for the visit"), max_length=200, blank=True)

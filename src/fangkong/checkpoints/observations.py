@@ -190,7 +190,7 @@ def _digest(item: Item, checkpoint: Checkpoint) -> str:
         data.observed_at.astimezone(datetime.UTC).isoformat(),
         data.method,
     ]
-    return personal_data.keyring().lookup_hash("entry", "\x1f".join(parts))[:32]
+    return personal_data.keyring().lookup_hash("entry", "\x1f".join(parts)).hex
 
 
 # --- identification ---------------------------------------------------------
@@ -261,7 +261,7 @@ def identify(items: list[Item], checkpoint: Checkpoint) -> None:
                 # rest of their details.
                 item.visit = _visit(item, VisitorInput(id_number=item.id_number), id_hash, None)
                 item.visitor_incomplete = True
-                item.subject_key = f"v:{id_hash[:24]}"
+                item.subject_key = f"v:{id_hash.hex[:24]}"
         elif item.data.person_id:
             item.identified_by = IdentifiedBy.ARCHIVE
             item.person = archive.get(item.data.person_id)
@@ -273,7 +273,7 @@ def identify(items: list[Item], checkpoint: Checkpoint) -> None:
             id_hash = (
                 personal_data.id_number_hash(item.visitor_id_number)
                 if item.visitor_id_number
-                else ""
+                else None
             )
             item.person = registered.get(id_hash) if id_hash else None
             item.visit = _visit(item, visitor, id_hash, households.get(visitor.visiting.strip()))
@@ -287,13 +287,13 @@ def identify(items: list[Item], checkpoint: Checkpoint) -> None:
                 ]
             )
             if item.person is None and id_hash:
-                item.subject_key = f"v:{id_hash[:24]}"
+                item.subject_key = f"v:{id_hash.hex[:24]}"
         if item.person is not None:
             item.subject_key = f"p:{item.person.pk}"
     _statuses_at_observation(items)
 
 
-def _visit(item: Item, visitor: VisitorInput, id_hash: str, household: Any) -> Visit:
+def _visit(item: Item, visitor: VisitorInput, id_hash: uuid.UUID | None, household: Any) -> Visit:
     visit = Visit(
         name=visitor.name.strip()[:100],
         reason=visitor.reason.strip()[:200],

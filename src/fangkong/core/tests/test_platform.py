@@ -99,7 +99,9 @@ def test_it_builds_the_demo_city_deterministically(db, tmp_path):
         "袁吴徐村",
     ]:
         assert Unit.objects.filter(name=name).exists(), name
-    assert Person.objects.filter(is_resident=True).count() == 300
+    # 300 from the registry import; other apps' demos may add named people of the page.
+    assert "300 residents" in out.getvalue()
+    assert Person.objects.filter(is_resident=True).count() >= 300
     assert Person.objects.filter(has_smartphone=False).exists()
     assert set(Person.objects.values_list("status", flat=True)) >= {
         Status.POSITIVE,

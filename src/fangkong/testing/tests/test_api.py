@@ -105,10 +105,26 @@ def test_it_registers_a_visitor_given_a_name(device, site, city):
     assert (visitor.is_resident, visitor.home_unit) == (False, city.shenghe)
 
 
-def test_it_says_pass_codes_are_unavailable_without_the_checkpoints_app(device, site):
+def test_it_says_pass_codes_are_unavailable_without_a_providing_app(device, site, monkeypatch):
+    monkeypatch.setattr(identify, "app_modules", lambda name: iter([]))
     response = post(device, payload(site, code="FK-PASS-0001"))
     assert response.status_code == 422 and field_of(response) == "code"
     assert response.json()["detail"][0]["msg"] == "通行码功能不可用"  # pass codes are not available
+
+
+def test_it_samples_by_a_real_pass_code_and_refuses_a_reissued_one(device, site, resident):
+    """Integration with the checkpoints app's signed pass codes (一人一码)."""
+    from fangkong.checkpoints.services import code_for, issue_pass_code
+
+    first = code_for(issue_pass_code(SYSTEM, resident))
+    response = post(device, payload(site, code=first))
+    assert response.status_code == 201 and response.json()["person_id"] == resident.pk
+    code_for(issue_pass_code(SYSTEM, resident, reissue=True))
+    stale = post(device, payload(site, code=first, tube_barcode="A0002", reason="复采"))
+    assert stale.status_code == 422 and field_of(stale) == "code"
+    assert stale.json()["detail"][0]["msg"] == "通行码已作废（已重新签发）"
+    tampered = post(device, payload(site, code=first[:-2] + "AA", tube_barcode="A0003"))
+    assert tampered.status_code == 422 and field_of(tampered) == "code"
 
 
 def test_it_resolves_a_pass_code_through_the_providing_app(device, site, resident, monkeypatch):
