@@ -177,6 +177,11 @@ def main() -> None:
         f"({full_run['seconds']:.1f} s; created {full_run['created']:,}, errors {full_run['errors']})"
     )
     print(
+        f"re-import of the same file (all updates): "
+        f"{again_run['rows'] / again_run['seconds']:,.0f} rows/s, peak {again_run['peak_mb']:.0f} MB "
+        f"(updated {again_run['updated']:,}, created {again_run['created']:,})"
+    )
+    print(
         f"plain COPY of the same file into a bare table: {copy_rate:,.0f} rows/s ({copy_seconds:.1f} s)"
     )
     print(f"ratio import/COPY: {rate / copy_rate:.3f}")

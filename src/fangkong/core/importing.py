@@ -211,3 +211,29 @@ def write_report(errors: Iterable[RowError], output: IO[bytes], fmt: str = "csv"
 
 def report_path_format(path: str) -> str:
     return "xlsx" if str(path).lower().endswith(".xlsx") else "csv"
+
+
+def finish_import_command(command: Any, result: ImportResult, report: Path | None) -> None:
+    """How every import command ends: the counts on stdout, the error report
+    (to `report`, else CSV on stderr), and a non-zero exit when rows were bad:
+    CommandError when nothing was applied, status 1 when `--partial` applied
+    the good rows."""
+    import sys
+
+    from django.core.management.base import CommandError
+
+    command.stdout.write(" ".join(f"{key}={value}" for key, value in result.as_dict().items()))
+    if result.errors:
+        if report is not None:
+            with report.open("wb") as out:
+                write_report(result.errors, out, report_path_format(str(report)))
+            command.stderr.write(f"{result.bad_rows} bad rows; report written to {report}")
+        else:
+            write_report(result.errors, sys.stderr.buffer, "csv")
+            sys.stderr.flush()
+    if not result.applied:
+        raise CommandError(
+            "nothing imported: the file has bad rows (use --partial to import the good ones)"
+        )
+    if result.errors:
+        sys.exit(1)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
-from fangkong.core.importing import ImportFileError, write_report
+from fangkong.core.importing import ImportFileError
 from fangkong.core.scoping import scope_for_user
+from fangkong.core.uploads import error_report_response, keep_error_report, with_uploaded_file
 from fangkong.people import queries, services
 from fangkong.people.exports import write_residents
 from fangkong.people.forms import ImportForm, SearchForm, StatusForm
@@ -94,40 +91,27 @@ def set_status(request: HttpRequest, person_id: int) -> HttpResponse:
     return redirect("people:detail", person_id=person.pk)
 
 
-def _user_dir(request: HttpRequest, kind: str) -> Path:
-    directory = Path(settings.VAR_DIR) / kind / str(request.user.pk)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
     _require(request, "people.import")
     result, report_name, file_error = None, None, None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
-        stored = _user_dir(request, "imports") / f"{uuid.uuid4().hex}{suffix}"
-        with stored.open("wb") as destination:
-            for chunk in upload.chunks():
-                destination.write(chunk)
         try:
-            result = services.import_people(
-                Actor.for_user(request.user),
-                stored,
-                partial=form.cleaned_data["partial"],
-                scope=scope_for_user(request.user, "people.import"),
+            result = with_uploaded_file(
+                request.user,
+                form.cleaned_data["file"],
+                lambda path: services.import_people(
+                    Actor.for_user(request.user),
+                    path,
+                    partial=form.cleaned_data["partial"],
+                    scope=scope_for_user(request.user, "people.import"),
+                ),
             )
         except ImportFileError as error:
             file_error = str(error)
-        finally:
-            stored.unlink(missing_ok=True)
         if result is not None and result.errors:
-            report_name = uuid.uuid4().hex
-            for fmt in ("csv", "xlsx"):
-                with (_user_dir(request, "reports") / f"{report_name}.{fmt}").open("wb") as out:
-                    write_report(result.errors, out, fmt)
+            report_name = keep_error_report(request.user, result.errors)
     return render(
         request,
         "people/import.html",
@@ -144,12 +128,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, name: str, fmt: str) -> FileResponse:
     """The uploader's own error report; other users get 404."""
-    if fmt not in ("csv", "xlsx") or not name.isalnum():
-        raise Http404
-    path = _user_dir(request, "reports") / f"{name}.{fmt}"
-    if not path.exists():
-        raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-errors.{fmt}")
+    return error_report_response(request.user, name, fmt, "import-errors")
 
 
 @login_required

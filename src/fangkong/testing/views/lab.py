@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
-from fangkong.core.importing import ImportFileError, write_report
+from fangkong.core.importing import ImportFileError
+from fangkong.core.uploads import error_report_response, keep_error_report, with_uploaded_file
 from fangkong.testing import queries, services
 from fangkong.testing.forms import ImportForm, ReceiveForm, ResultForm
 from fangkong.testing.views import scope_or_403
 
 CAPABILITY = "testing.lab"
-
-
-def _user_dir(request: HttpRequest, kind: str) -> Path:
-    directory = Path(settings.VAR_DIR) / kind / str(request.user.pk)
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 @login_required
@@ -83,29 +74,22 @@ def lab_round(request: HttpRequest, round_id: int) -> HttpResponse:
             field = {"tube_barcode": "barcode"}.get(error.field, error.field)
             result_form.add_error(field if field in result_form.fields else None, str(error))
     if action == "import" and import_form.is_valid():
-        upload = import_form.cleaned_data["file"]
-        suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
-        stored = _user_dir(request, "imports") / f"{uuid.uuid4().hex}{suffix}"
-        with stored.open("wb") as destination:
-            for chunk in upload.chunks():
-                destination.write(chunk)
         try:
-            outcome = services.import_results(
-                actor,
-                testing_round,
-                stored,
-                partial=import_form.cleaned_data["partial"],
-                scope=scope,
+            outcome = with_uploaded_file(
+                request.user,
+                import_form.cleaned_data["file"],
+                lambda path: services.import_results(
+                    actor,
+                    testing_round,
+                    path,
+                    partial=import_form.cleaned_data["partial"],
+                    scope=scope,
+                ),
             )
         except ImportFileError as error:
             file_error = str(error)
-        finally:
-            stored.unlink(missing_ok=True)
         if outcome is not None and outcome.errors:
-            report_name = uuid.uuid4().hex
-            for fmt in ("csv", "xlsx"):
-                with (_user_dir(request, "reports") / f"{report_name}.{fmt}").open("wb") as out:
-                    write_report(outcome.errors, out, fmt)
+            report_name = keep_error_report(request.user, outcome.errors)
     return render(
         request,
         "testing/lab_round.html",
@@ -125,9 +109,4 @@ def lab_round(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, name: str, fmt: str) -> FileResponse:
     """The uploader's own error report; other users get 404."""
-    if fmt not in ("csv", "xlsx") or not name.isalnum():
-        raise Http404
-    path = _user_dir(request, "reports") / f"{name}.{fmt}"
-    if not path.exists():
-        raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"result-errors.{fmt}")
+    return error_report_response(request.user, name, fmt, "result-errors")

@@ -7,7 +7,6 @@ A bad file changes nothing and the command exits 1 with the error report.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fangkong.core.audit import Actor
 from fangkong.core.discovery import app_modules
-from fangkong.core.importing import ImportFileError, report_path_format, write_report
+from fangkong.core.importing import ImportFileError, finish_import_command
 
 
 def available_imports() -> dict[str, Any]:
@@ -55,20 +54,4 @@ class Command(BaseCommand):
             result = imports[kind](Actor.system(f"import {kind}"), path, partial=options["partial"])
         except ImportFileError as error:
             raise CommandError(f"{path}: {error}") from None
-        summary = result.as_dict()
-        self.stdout.write(" ".join(f"{key}={value}" for key, value in summary.items()))
-        if result.errors:
-            report: Path | None = options["report"]
-            if report is not None:
-                with report.open("wb") as out:
-                    write_report(result.errors, out, report_path_format(str(report)))
-                self.stderr.write(f"{result.bad_rows} bad rows; report written to {report}")
-            else:
-                write_report(result.errors, sys.stderr.buffer, "csv")
-                sys.stderr.flush()
-        if not result.applied:
-            raise CommandError(
-                "nothing imported: the file has bad rows (use --partial to import the good ones)"
-            )
-        if result.errors:
-            sys.exit(1)
+        finish_import_command(self, result, options["report"])

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
-from fangkong.core.importing import ImportFileError, report_path_format, write_report
+from fangkong.core.importing import ImportFileError, finish_import_command
 from fangkong.core.scoping import Scope
 from fangkong.regions.models import Unit
 from fangkong.testing import exports, queries, rules, services
@@ -119,22 +119,7 @@ class Command(BaseCommand):
             )
         except ImportFileError as error:
             raise CommandError(f"{path}: {error}") from None
-        self.stdout.write(" ".join(f"{key}={value}" for key, value in result.as_dict().items()))
-        if result.errors:
-            report: Path | None = options["report"]
-            if report is not None:
-                with report.open("wb") as out:
-                    write_report(result.errors, out, report_path_format(str(report)))
-                self.stderr.write(f"{result.bad_rows} bad rows; report written to {report}")
-            else:
-                write_report(result.errors, sys.stderr.buffer, "csv")
-                sys.stderr.flush()
-        if not result.applied:
-            raise CommandError(
-                "nothing imported: the file has bad rows (use --partial to import the good ones)"
-            )
-        if result.errors:
-            sys.exit(1)
+        finish_import_command(self, result, options["report"])
 
     def do_retests(self, actor: Actor, options: dict[str, Any]) -> None:
         testing_round = _round(options["round"])
