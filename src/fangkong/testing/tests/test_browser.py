@@ -42,13 +42,21 @@ def test_it_lets_a_sampler_fill_a_tube_from_a_phone(live_server, city, site, man
             # (which works, but is not what this test watches).
             page.wait_for_function("() => !!window.htmx")
             tube_url = page.url
+            # Gone if the page reloads; counts htmx swaps that have settled.
+            page.evaluate(
+                "window.loadedOnce = true; window.settled = 0;"
+                "document.body.addEventListener('htmx:afterSettle', () => window.settled++)"
+            )
             for count, number in enumerate(numbers, start=1):
                 page.fill("#id_who", number)
                 page.press("#id_who", "Enter")
                 page.wait_for_function(
                     f"document.querySelector('#tube-count').textContent.trim() == '{count}/10'"
                 )
+                # The new form is live only once htmx has settled the swap.
+                page.wait_for_function(f"window.settled >= {count}")
             assert page.url == tube_url  # htmx swapped the panel in place
+            assert page.evaluate("window.loadedOnce === true")
             assert page.locator("#tube-samples li").count() == 2
             assert numbers[0] not in page.content()
             page.click("#seal")

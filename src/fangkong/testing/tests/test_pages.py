@@ -23,8 +23,10 @@ def lab(city):
 
 
 def add(client, site, tube, **fields):
+    """Post a person into the tube; without htmx a success redirects to the
+    tube page (followed here), so a reload never swabs twice."""
     data = {"client_uuid": str(uuid.uuid4()), "who": "", "name": "", "reason": "", **fields}
-    return client.post(f"/testing/sampling/{site.pk}/tubes/{tube.pk}/add/", data)
+    return client.post(f"/testing/sampling/{site.pk}/tubes/{tube.pk}/add/", data, follow=True)
 
 
 def test_it_walks_a_sampler_through_a_tube(sampler, site, resident, many_people):
@@ -33,7 +35,9 @@ def test_it_walks_a_sampler_through_a_tube(sampler, site, resident, many_people)
     tube = Tube.objects.get(barcode="W0001")
     assert opened.status_code == 302 and opened["Location"].endswith(f"/tubes/{tube.pk}/")
     number = personal_data.decrypt(resident.id_number_encrypted)
-    page = add(sampler, site, tube, who=number).content.decode()
+    added = add(sampler, site, tube, who=number)
+    assert added.redirect_chain == [(f"/testing/sampling/{site.pk}/tubes/{tube.pk}/", 302)]
+    page = added.content.decode()
     assert "1/10" in page and "张立新" in page and number not in page
     # The archive lookup finds by name; its result adds by person id.
     neighbour = many_people(1, prefix="赵")[0]

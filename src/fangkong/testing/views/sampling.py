@@ -121,6 +121,10 @@ def add_person(request: HttpRequest, site_id: int, tube_id: int) -> HttpResponse
         # Keep what was typed; the reason box is shown when the person is flagged.
         form = PersonForm(initial={**data, "client_uuid": uuid.uuid4()})
         return _panel(request, site, tube, form, error=str(error), flagged=error.field == "reason")
+    if not request.htmx:
+        # Without htmx (a scan before the script loaded): post, redirect, get,
+        # so that reloading the page never swabs the person twice.
+        return redirect("testing:tube", site_id=site.pk, tube_id=tube.pk)
     return _panel(request, site, tube, added=recorded.sample)
 
 
