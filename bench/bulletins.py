@@ -175,8 +175,8 @@ def generate(cursor, args: argparse.Namespace) -> None:
                  home_unit_id, household_id, has_smartphone, is_resident, status, status_since,
                  created_at, updated_at)
                SELECT '居民' || p, decode(md5('e' || p) || md5('f' || p), 'hex'),
-                 md5('id' || p) || md5('hash' || p), '411602', lpad((p %% 10000)::text, 4, '0'),
-                 NULL, '', '', '', CASE WHEN p %% 2 = 0 THEN 'F' ELSE 'M' END,
+                 md5('id' || p)::uuid, '411602', lpad((p %% 10000)::text, 4, '0'),
+                 NULL, NULL, '', '', CASE WHEN p %% 2 = 0 THEN 'F' ELSE 'M' END,
                  date '1931-01-01' + ((p * 7919) %% 32000)::int,
                  100000 + (p - 1) %% %s, NULL, p %% 10 <> 0, true, 'normal',
                  now(), now(), now()

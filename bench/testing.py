@@ -226,8 +226,8 @@ def build_fixture(sizes: Sizes) -> None:
                   id_number_prefix, id_number_last4, phone_encrypted, phone_hash, phone_prefix,
                   phone_last4, sex, birth_date, home_unit_id, household_id, has_smartphone,
                   is_resident, status, status_since, created_at, updated_at)
-                SELECT i, '居民' || i, decode(md5(i::text), 'hex'), md5(i::text), '411602',
-                  lpad((i % 10000)::text, 4, '0'), NULL, '', '', '',
+                SELECT i, '居民' || i, decode(md5(i::text), 'hex'), md5(i::text)::uuid, '411602',
+                  lpad((i % 10000)::text, 4, '0'), NULL, NULL, '', '',
                   CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END, date '1940-01-01' + (i % 29000),
                   ({unit_ids})[(i - 1) / {sizes.community} + 1], (i - 1) / 4 + 1, true, true,
                   'normal', now(), now(), now()
