@@ -336,6 +336,8 @@ def bench_api(args: argparse.Namespace, sizes: Sizes, url: str) -> None:
         "DEBUG": "",
         "SECRET_KEY": "bench-secret-key-not-for-production",
         "FANGKONG_DATA_KEY": BENCH_KEY,
+        # 32 bytes, base64: the production server refuses to start without it.
+        "FANGKONG_PASS_CODE_KEY": "YmVuY2gtb25seS1wYXNzLWNvZGUta2V5LW5vdC11c2U=",
         "LOG_LEVEL": "WARNING",
     }
     server = subprocess.Popen(
