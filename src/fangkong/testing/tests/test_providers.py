@@ -1,7 +1,5 @@
 """latest_negative_test_at for the checkpoints' "negative within N hours"."""
 
-import datetime
-
 from django.utils import timezone
 
 from fangkong.core.testing import SYSTEM
@@ -25,7 +23,6 @@ def test_it_gives_the_collection_time_of_the_latest_negative(
     swab(person, "N3", reason="再检", minutes_ago=10)
     services.import_results(SYSTEM, testing_round, results_file([("N3", "positive")], "3.csv"))
     assert latest_negative_test_at(person.pk) == second.collected_at
-    assert timezone.now() - latest_negative_test_at(person.pk) > datetime.timedelta(minutes=59)
 
 
 def test_it_is_offered_through_discovery(db):
