@@ -327,7 +327,9 @@ def test_it_lists_the_day_in_local_time(north_gate, resident):
         ),
         now=late,
     )
-    assert queries.checkpoint_figures(north_gate, datetime.date(2021, 8, 9)).entries == 1
-    assert queries.checkpoint_figures(north_gate, datetime.date(2021, 8, 10)).entries == 0
-    hours = dict(queries.checkpoint_figures(north_gate, datetime.date(2021, 8, 9)).by_hour)
+    # Calendar days in Asia/Shanghai: the late check belongs to the evening of the 9th.
+    evening, next_day = datetime.date(2021, 8, 9), datetime.date(2021, 8, 10)
+    assert queries.checkpoint_figures(north_gate, evening).entries == 1
+    assert queries.checkpoint_figures(north_gate, next_day).entries == 0
+    hours = dict(queries.checkpoint_figures(north_gate, evening).by_hour)
     assert hours[23] == 1

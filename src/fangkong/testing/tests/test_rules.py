@@ -32,7 +32,8 @@ def test_it_refuses_other_results_and_bad_ct_values():
 
 def test_it_reads_local_and_offset_times():
     local = rules.parse_datetime("2021/08/10 18:30")
-    assert local.utcoffset() == datetime.timedelta(hours=8)
+    shanghai_offset = datetime.timedelta(hours=8)  # a time zone, not a duration
+    assert local.utcoffset() == shanghai_offset
     assert rules.parse_datetime("2021-08-10T10:30:00Z") == local
     with pytest.raises(CellError):
         rules.parse_datetime("10 Aug")
