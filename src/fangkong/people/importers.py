@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import queue
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from fangkong.core import personal_data
 from fangkong.core.identity import InvalidIdentity, parse_id_number, parse_phone
 from fangkong.core.importing import Column, ImportResult, RowError, read_rows
 from fangkong.core.scoping import Scope
+from fangkong.core.staging import StagingTable
 from fangkong.people.rules import CellError, parse_yes_no
 from fangkong.regions.models import Unit
 
@@ -63,83 +63,28 @@ _STAGE_COLUMNS = (
 _BATCH = 5000
 
 
-def _copy_field(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()
-    if isinstance(value, str):
-        return (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return str(value)  # int, date, UUID
-
-
-def copy_lines(rows: list[tuple[Any, ...]]) -> bytes:
-    """Rows as a block of COPY text, built off the connection's thread."""
-    return "".join("\t".join([_copy_field(value) for value in row]) + "\n" for row in rows).encode()
-
-
-class _Staging:
-    """A temporary table holding the validated rows of one import."""
+class _Staging(StagingTable):
+    """The validated rows of one registry import."""
 
     def __init__(self) -> None:
-        self.table = f"people_import_{uuid.uuid4().hex[:12]}"
-        self.postgres = connection.vendor == "postgresql"
+        super().__init__(
+            "people_import",
+            _STAGE_COLUMNS,
+            """row_no integer PRIMARY KEY, name varchar(100) NOT NULL,
+            id_hash {uuid} NOT NULL, id_enc {binary} NOT NULL,
+            id_prefix varchar(6) NOT NULL, id_last4 varchar(4) NOT NULL,
+            phone_enc {binary}, phone_hash {uuid},
+            phone_prefix varchar(3) NOT NULL, phone_last4 varchar(4) NOT NULL,
+            sex varchar(1) NOT NULL, birth_date date NOT NULL, unit_id bigint NOT NULL,
+            household_label varchar(200) NOT NULL, has_smartphone boolean,
+            ok boolean NOT NULL DEFAULT true""",
+        )
 
     def create(self) -> None:
-        binary = "bytea" if self.postgres else "blob"
-        # Django keeps UUIDs as 32 hex characters on SQLite.
-        hash_type = "uuid" if self.postgres else "char(32)"
+        super().create()
+        # Chunks are checked for duplicates while later rows still arrive.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"""CREATE TEMPORARY TABLE {self.table} (
-                    row_no integer PRIMARY KEY, name varchar(100) NOT NULL,
-                    id_hash {hash_type} NOT NULL, id_enc {binary} NOT NULL,
-                    id_prefix varchar(6) NOT NULL, id_last4 varchar(4) NOT NULL,
-                    phone_enc {binary}, phone_hash {hash_type},
-                    phone_prefix varchar(3) NOT NULL, phone_last4 varchar(4) NOT NULL,
-                    sex varchar(1) NOT NULL, birth_date date NOT NULL, unit_id bigint NOT NULL,
-                    household_label varchar(200) NOT NULL, has_smartphone boolean,
-                    ok boolean NOT NULL DEFAULT true)"""
-            )
             cursor.execute(f"CREATE INDEX {self.table}_hash ON {self.table} (id_hash, row_no)")
-
-    def prepare(self, rows: list[tuple[Any, ...]]) -> Any:
-        """Turn validated rows into what `write` sends (runs on the worker)."""
-        if self.postgres:
-            return copy_lines(rows)
-        return [
-            tuple(value.hex if isinstance(value, uuid.UUID) else value for value in row)
-            for row in rows
-        ]
-
-    def write(self, prepared: Any) -> None:
-        columns = ", ".join(_STAGE_COLUMNS)
-        with connection.cursor() as cursor:
-            if self.postgres:
-                with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    copy.write(prepared)
-            else:
-                marks = ", ".join(["%s"] * len(_STAGE_COLUMNS))
-                cursor.executemany(
-                    f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", prepared
-                )
-
-    def analyze(self) -> None:
-        if self.postgres:
-            with connection.cursor() as cursor:
-                cursor.execute(f"ANALYZE {self.table}")
-
-    def drop(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
 def _validated_rows(

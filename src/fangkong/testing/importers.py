@@ -16,7 +16,6 @@ change people's statuses, through people.services.set_person_status.
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.audit import Actor
 from fangkong.core.importing import Column, ImportResult, RowError, read_rows
 from fangkong.core.scoping import Scope
+from fangkong.core.staging import StagingTable
 from fangkong.testing import rules
 from fangkong.testing.models import Result, Round
 
@@ -93,47 +93,29 @@ def single_result_rows(
     ]
 
 
-class _Stage:
-    """A temporary table holding the validated rows of one import."""
+class _Stage(StagingTable):
+    """The validated rows of one results import."""
 
     def __init__(self) -> None:
-        self.table = f"results_import_{uuid.uuid4().hex[:12]}"
-        self.postgres = connection.vendor == "postgresql"
+        super().__init__(
+            "results_import",
+            _STAGE_COLUMNS,
+            """row_no integer PRIMARY KEY, barcode varchar(64) NOT NULL,
+            result varchar(8) NOT NULL, ct_value numeric(5, 2),
+            reported_at {moment} NOT NULL, lab varchar(100) NOT NULL,
+            tube_id bigint, existing varchar(8), ok boolean NOT NULL DEFAULT true""",
+        )
 
     def execute(self, sql: str, params: Iterable[Any] = ()) -> Any:
         with connection.cursor() as cursor:
             cursor.execute(sql.replace("{stage}", self.table), list(params))
             return cursor.fetchall() if cursor.description else cursor.rowcount
 
-    def create(self) -> None:
-        moment = "timestamptz" if self.postgres else "datetime"
-        self.execute(
-            f"""CREATE TEMPORARY TABLE {{stage}} (
-                row_no integer PRIMARY KEY, barcode varchar(64) NOT NULL,
-                result varchar(8) NOT NULL, ct_value numeric(5, 2),
-                reported_at {moment} NOT NULL, lab varchar(100) NOT NULL,
-                tube_id bigint, existing varchar(8), ok boolean NOT NULL DEFAULT true)"""
-        )
-
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
-        columns = ", ".join(_STAGE_COLUMNS)
-        with connection.cursor() as cursor:
-            if self.postgres:
-                with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(_STAGE_COLUMNS))
-                cursor.executemany(f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", rows)
-
     def reject(self, row_numbers: list[int]) -> None:
         for start in range(0, len(row_numbers), _CHUNK):
             chunk = row_numbers[start : start + _CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
             self.execute(f"UPDATE {{stage}} SET ok = false WHERE row_no IN ({marks})", chunk)
-
-    def drop(self) -> None:
-        self.execute("DROP TABLE IF EXISTS {stage}")
 
 
 @lru_cache(maxsize=8192)
@@ -327,10 +309,10 @@ def run_results_import(
             for staged in _validated_rows(rows, result):
                 batch.append(staged)
                 if len(batch) >= _BATCH:
-                    stage.write(batch)
+                    stage.write_rows(batch)
                     batch = []
             if batch:
-                stage.write(batch)
+                stage.write_rows(batch)
             _check(stage, round.pk, scope, result)
             if result.errors and not partial:
                 raise _Rollback

@@ -13,7 +13,6 @@ number is the key: importing the same file again changes nothing.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from fangkong.core import personal_data
 from fangkong.core.identity import InvalidIdentity, parse_id_number
 from fangkong.core.importing import Column, ImportResult, RowError, read_rows
 from fangkong.core.scoping import Scope
+from fangkong.core.staging import StagingTable
 from fangkong.regions.models import Unit
 from fangkong.vaccination import rules
 from fangkong.vaccination.models import TargetPopulation
@@ -82,52 +82,29 @@ class DoseImportResult(ImportResult):
         return {**super().as_dict(), "people_created": self.people_created}
 
 
-class _DoseStaging:
-    """A temporary table holding the validated rows of one dose import."""
+class _DoseStaging(StagingTable):
+    """The validated rows of one dose import."""
 
     def __init__(self) -> None:
-        self.table = f"dose_import_{uuid.uuid4().hex[:12]}"
-        self.postgres = connection.vendor == "postgresql"
-
-    def create(self) -> None:
-        binary, instant = ("bytea", "timestamptz") if self.postgres else ("blob", "datetime")
-        # Lookup hashes are UUIDs; Django keeps them as 32 hex characters on SQLite.
-        hash_type = "uuid" if self.postgres else "char(32)"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""CREATE TEMPORARY TABLE {self.table} (
-                    row_no integer PRIMARY KEY, name varchar(100) NOT NULL,
-                    id_hash {hash_type} NOT NULL, id_enc {binary} NOT NULL,
-                    id_prefix varchar(6) NOT NULL, id_last4 varchar(4) NOT NULL,
-                    sex varchar(1) NOT NULL, birth_date date NOT NULL,
-                    dose_number smallint NOT NULL, vaccine varchar(100) NOT NULL,
-                    batch varchar(50) NOT NULL, administered_at {instant} NOT NULL,
-                    unit_id bigint NOT NULL, site varchar(100) NOT NULL,
-                    ok boolean NOT NULL DEFAULT true)"""
-            )
-
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
-        columns = ", ".join(_STAGE_COLUMNS)
-        with connection.cursor() as cursor:
-            if self.postgres:
-                with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(_STAGE_COLUMNS))
-                cursor.executemany(f"INSERT INTO {self.table} ({columns}) VALUES ({marks})", rows)
+        super().__init__(
+            "dose_import",
+            _STAGE_COLUMNS,
+            """row_no integer PRIMARY KEY, name varchar(100) NOT NULL,
+            id_hash {uuid} NOT NULL, id_enc {binary} NOT NULL,
+            id_prefix varchar(6) NOT NULL, id_last4 varchar(4) NOT NULL,
+            sex varchar(1) NOT NULL, birth_date date NOT NULL,
+            dose_number smallint NOT NULL, vaccine varchar(100) NOT NULL,
+            batch varchar(50) NOT NULL, administered_at {moment} NOT NULL,
+            unit_id bigint NOT NULL, site varchar(100) NOT NULL,
+            ok boolean NOT NULL DEFAULT true""",
+        )
 
     def index(self) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE INDEX {self.table}_key ON {self.table} (id_hash, dose_number, row_no)"
             )
-            if self.postgres:
-                cursor.execute(f"ANALYZE {self.table}")
-
-    def drop(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+        self.analyze()
 
 
 def _validated_doses(
@@ -364,10 +341,10 @@ def run_dose_import(
             for staged in _validated_doses(path, result, units, scope):
                 batch.append(staged)
                 if len(batch) >= _BATCH:
-                    stage.write(batch)
+                    stage.write_rows(batch)
                     batch = []
             if batch:
-                stage.write(batch)
+                stage.write_rows(batch)
             stage.index()
             _mark_duplicates(stage, result)
             _mark_foreign_doses(stage, result, scope)

@@ -84,7 +84,8 @@ def test_it_imports_doses_and_creates_non_residents_at_the_giving_unit(city, tmp
     )
     first = Dose.objects.get(person=resident, dose_number=1)
     assert first.unit == city.bankou
-    assert first.administered_at == datetime.datetime(2021, 8, 12, 9, 30, tzinfo=SHANGHAI)
+    given_at = datetime.datetime(2021, 8, 12, 9, 30, tzinfo=SHANGHAI)  # the file's cell
+    assert first.administered_at == given_at
     assert first.recorded_by == "system:test"
     assert AuditEvent.objects.filter(action="vaccination.import_doses").count() == 1
 
@@ -124,7 +125,8 @@ def test_it_reads_xlsx_with_chinese_headers(city, tmp_path):
     result = import_doses(SYSTEM, path)
     assert result.created == 1
     dose = Dose.objects.get()
-    assert dose.administered_at == datetime.datetime(2021, 8, 12, 17, 59, 59, tzinfo=SHANGHAI)
+    corrected_at = datetime.datetime(2021, 8, 12, 17, 59, 59, tzinfo=SHANGHAI)  # the file's cell
+    assert dose.administered_at == corrected_at
 
 
 def test_it_reads_gb18030_csv(city, tmp_path):
