@@ -159,6 +159,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", f"-c temp_buffers={os.environ.get('DATABASE_TEMP_BUFFERS', '256MB')}"
     )
+    # The gate's few hot statements (gate_sql's server-binding cursors) are
+    # prepared on their second use per connection: planning them cost the
+    # database more than running them. Django's own queries bind on the
+    # client and are never prepared. 0 turns preparing off, for a pooler
+    # in transaction mode that does not keep prepared statements.
+    prepare_after = int(os.environ.get("DATABASE_PREPARE_AFTER", "2"))
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = prepare_after or None
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

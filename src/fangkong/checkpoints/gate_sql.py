@@ -21,7 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from fangkong.checkpoints.models import Entry, PassCode
+from fangkong.checkpoints.models import Direction, Entry, PassCode
 from fangkong.people.models import Person
 
 # What registration needs of a pass code's holder; other fields load lazily.
@@ -78,13 +78,38 @@ def _pass_codes_sql(vendor: str, count: int) -> str:
     )
 
 
+# Planner statistics say little about a gate's last minutes (the newest
+# histogram bucket spans hours), so a range on observed_at over them looks
+# nearly empty even when it holds the whole morning's entries; given one, the
+# planner may read (checkpoint, observed_at) and filter every recent entry at
+# the gate. The lookups below therefore go subject by subject through
+# entry_subject_passage, and the "last check before" ones take the newest
+# row in that index's order (LIMIT 1, no lower bound; the retry window is
+# applied to the row found).
+
+
 @cache
 def _recent_sql(vendor: str, count: int) -> str:
     q = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    columns = ", ".join(
-        q(name) for name in ("subject_key", "observed_at", "direction", "decision", "attempt", "id")
-    )
+    names = ("observed_at", "direction", "decision", "attempt", "id")
     table = q(Entry._meta.db_table)
+    if vendor == "postgresql":
+        columns = ", ".join(f"e.{q(name)}" for name in names)
+        inner = ", ".join(q(name) for name in names)
+        of_subject = f"{q('subject_key')} = s.subject AND {q('checkpoint_id')} = %s"
+        directions = ", ".join(f"('{value}')" for value in Direction.values)
+        return (
+            f"SELECT s.subject, {columns} FROM unnest(%s::text[]) AS s(subject) "
+            f"CROSS JOIN LATERAL (SELECT {inner} FROM {table} WHERE {of_subject} "
+            f"AND {q('observed_at')} >= %s AND {q('observed_at')} <= %s) e "
+            f"UNION ALL SELECT s.subject, {columns} FROM unnest(%s::text[]) AS s(subject) "
+            f"CROSS JOIN (VALUES {directions}) AS d(direction) "
+            f"CROSS JOIN LATERAL (SELECT {inner} FROM {table} WHERE {of_subject} "
+            f"AND {q('direction')} = d.direction AND {q('observed_at')} < %s "
+            f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1) e "
+            f"ORDER BY 2, 6"
+        )
+    columns = ", ".join(q(name) for name in ("subject_key", *names))
     where = f"{_in(vendor, q('subject_key'), count)} AND {q('checkpoint_id')} = %s"
     # Checks inside the batch's time span, and the last check of each
     # subject and direction before it: all that linking needs, however
@@ -101,26 +126,45 @@ def _recent_sql(vendor: str, count: int) -> str:
 
 
 @cache
-def _insert_linked_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
-    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+def _linked_fields() -> tuple[Any, ...]:
+    """The entry's columns a single insert sets itself; the statement adds
+    the previous attempt and the attempt number."""
     linked = {"previous_attempt_id", "attempt"}
-    fields = tuple(
+    return tuple(
         field
         for field in Entry._meta.concrete_fields
         if not field.primary_key and field.attname not in linked
     )
-    columns = ", ".join(q(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    prior = (
-        f"SELECT {q('id')} AS id, {q('decision')} AS decision, {q('attempt')} AS attempt "
+
+
+def _prior_sql(q: Any) -> str:
+    """The last check of a subject at a gate in a direction up to a moment.
+    Parameters: subject, checkpoint, direction, moment."""
+    return (
+        f"SELECT {q('id')} AS id, {q('decision')} AS decision, {q('attempt')} AS attempt, "
+        f"{q('observed_at')} AS observed_at "
         f"FROM {q(Entry._meta.db_table)} WHERE {q('subject_key')} = %s "
         f"AND {q('checkpoint_id')} = %s AND {q('direction')} = %s "
-        f"AND {q('observed_at')} >= %s AND {q('observed_at')} <= %s "
+        f"AND {q('observed_at')} <= %s "
         f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1"
     )
-    previous = f"(SELECT CASE WHEN prior.decision = 'deny' THEN prior.id END FROM ({prior}) prior)"
+
+
+# A denial shortly before makes this check its next attempt. Parameter: the
+# start of the retry window.
+_RETRIED = "prior.decision = 'deny' AND prior.observed_at >= %s"
+
+
+@cache
+def _insert_linked_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    fields = _linked_fields()
+    columns = ", ".join(q(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    prior = _prior_sql(q)
+    previous = f"(SELECT CASE WHEN {_RETRIED} THEN prior.id END FROM ({prior}) prior)"
     attempt = (
-        f"COALESCE((SELECT CASE WHEN prior.decision = 'deny' THEN prior.attempt + 1 END "
+        f"COALESCE((SELECT CASE WHEN {_RETRIED} THEN prior.attempt + 1 END "
         f"FROM ({prior}) prior), 1)"
     )
     sql = (
@@ -129,6 +173,35 @@ def _insert_linked_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
         f"RETURNING {q('id')}, {q('previous_attempt_id')}, {q('attempt')}"
     )
     return sql, fields
+
+
+@cache
+def _insert_code_entry_sql() -> str:
+    """PostgreSQL: read a pass code's holder and insert the entry in one
+    statement, when the holder is as the entry's decision assumed."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    q = connection.ops.quote_name
+    fields = _linked_fields()
+    columns = ", ".join(q(field.column) for field in fields)
+    # Typed, since INSERT … SELECT would take an untyped NULL for text.
+    values = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
+    holder_columns = ", ".join(f"p.{q(name)}" for name in _person_fields())
+    return (
+        f"WITH holder AS (SELECT c.{q('version')} AS code_version, {holder_columns} "
+        f"FROM {q(PassCode._meta.db_table)} c "
+        f"JOIN {q(Person._meta.db_table)} p ON p.{q('id')} = c.{q('person_id')} "
+        f"WHERE c.{q('person_id')} = %s), "
+        f"prior AS ({_prior_sql(q)}), "
+        f"inserted AS (INSERT INTO {q(Entry._meta.db_table)} ({columns}, "
+        f"{q('previous_attempt_id')}, {q('attempt')}) "
+        f"SELECT {values}, CASE WHEN {_RETRIED} THEN prior.id END, "
+        f"COALESCE(CASE WHEN {_RETRIED} THEN prior.attempt + 1 END, 1) "
+        f"FROM holder LEFT JOIN prior ON true "
+        f"WHERE holder.code_version = %s AND NOT holder.{q('status')} = ANY(%s::text[]) "
+        f"AND holder.{q('status_since')} <= %s "
+        f"RETURNING {q('id')}, {q('previous_attempt_id')}, {q('attempt')}) "
+        f"SELECT holder.*, inserted.* FROM holder LEFT JOIN inserted ON true"
+    )
 
 
 @cache
@@ -159,21 +232,25 @@ def _params(entry: Entry, fields: tuple[Any, ...], connection: Any) -> list[Any]
 # --- reads ---------------------------------------------------------------------------
 
 
+def _holder(connection: Any, values: list[Any]) -> Person:
+    fields = _person_fields()
+    since, smartphone = fields.index("status_since"), fields.index("has_smartphone")
+    values[since] = _datetime(values[since])
+    values[smartphone] = bool(values[smartphone])
+    return Person.from_db(connection.alias, list(fields), values)
+
+
 def current_pass_codes(person_ids: list[int]) -> dict[int, tuple[int, Person]]:
     """The current code version and the holder of each person's pass code."""
     if not person_ids:
         return {}
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = _person_fields()
-    since, smartphone = fields.index("status_since"), fields.index("has_smartphone")
     found = {}
     sql = _pass_codes_sql(connection.vendor, len(person_ids))
-    with connection.cursor() as cursor:
+    with _hot_cursor(connection) as cursor:
         cursor.execute(sql, _in_params(connection.vendor, list(person_ids)))
         for version, *values in cursor.fetchall():
-            values[since] = _datetime(values[since])
-            values[smartphone] = bool(values[smartphone])
-            holder = Person.from_db(connection.alias, list(fields), values)
+            holder = _holder(connection, values)
             found[holder.pk] = (version, holder)
     return found
 
@@ -186,25 +263,21 @@ def recent_checks(
 ) -> list[tuple[str, datetime.datetime, str, str, int, int]]:
     """(subject, observed at, direction, decision, attempt, id), oldest
     first: the checks of these subjects at the checkpoint within `span`,
-    and the last one of each subject and direction in the `window` before."""
+    and the last one of each subject and direction before it (on SQLite
+    only within `window`; callers apply the window to what they get)."""
     if not subjects:
         return []
     connection = connections[DEFAULT_DB_ALIAS]
     observed = Entry._meta.get_field("observed_at")
     start, end = (observed.get_db_prep_value(moment, connection) for moment in span)
     before = observed.get_db_prep_value(span[0] - window, connection)
-    ordered = _in_params(connection.vendor, sorted(subjects))
-    params: list[Any] = [
-        *ordered,
-        checkpoint_id,
-        start,
-        end,
-        *ordered,
-        checkpoint_id,
-        before,
-        start,
-    ]
-    with connection.cursor() as cursor:
+    ordered = sorted(subjects)
+    params: list[Any]
+    if connection.vendor == "postgresql":
+        params = [ordered, checkpoint_id, start, end, ordered, checkpoint_id, start]
+    else:
+        params = [*ordered, checkpoint_id, start, end, *ordered, checkpoint_id, before, start]
+    with _hot_cursor(connection) as cursor:
         cursor.execute(_recent_sql(connection.vendor, len(subjects)), params)
         rows = cursor.fetchall()
     return [
@@ -226,29 +299,96 @@ def insert_entry_linked(entry: Entry, *, since: datetime.datetime) -> None:
     sql, fields = _insert_linked_sql(connection.vendor)
     params = _params(entry, fields, connection)
     observed = Entry._meta.get_field("observed_at")
+    # The CASE's window bound comes first in each subquery, then the lookup's.
     prior = [
+        observed.get_db_prep_value(since, connection),
         entry.subject_key or None,  # no subject, no earlier check
         entry.checkpoint_id,
         entry.direction,
-        observed.get_db_prep_value(since, connection),
         observed.get_db_prep_value(entry.observed_at, connection),
     ]
-    with connection.cursor() as cursor:
+    with _hot_cursor(connection) as cursor:
         cursor.execute(sql, params + prior + prior)
         entry.pk, entry.previous_attempt_id, entry.attempt = cursor.fetchone()
     entry._state.adding = False
     entry._state.db = connection.alias
 
 
+def reads_holder_while_inserting() -> bool:
+    """Whether `insert_code_entry` is available (PostgreSQL)."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+def insert_code_entry(
+    entry: Entry,
+    *,
+    code_version: int,
+    denied_statuses: list[str],
+    since: datetime.datetime,
+) -> tuple[int, Person, bool] | None:
+    """The scanned pass code's holder read, and the entry inserted, in one
+    statement: the entry's decision was made assuming the code is current
+    (`code_version`) and the holder's status, current since before the
+    observation, is none of `denied_statuses`; the INSERT happens only when
+    that is so. Linked to a denial since `since` like `insert_entry_linked`.
+
+    Returns the current version, the holder and whether the entry was
+    inserted (then with its id, previous attempt and attempt set); None when
+    the person holds no pass code. Raises IntegrityError for a client_uuid
+    already stored."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    fields = _linked_fields()
+    observed_at = entry.observed_at
+    params = [
+        entry.person_id,
+        entry.subject_key,
+        entry.checkpoint_id,
+        entry.direction,
+        observed_at,
+        *_params(entry, fields, connection),
+        since,
+        since,
+        code_version,
+        denied_statuses,
+        observed_at,
+    ]
+    with _hot_cursor(connection) as cursor:
+        cursor.execute(_insert_code_entry_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    version, *values = row[: 1 + len(_person_fields())]
+    pk, previous, attempt = row[1 + len(_person_fields()) :]
+    holder = _holder(connection, values)
+    if pk is None:
+        return version, holder, False
+    entry.pk, entry.previous_attempt_id, entry.attempt = pk, previous, attempt
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return version, holder, True
+
+
 def _server_binding_cursor(connection: Any) -> Any:
     """A cursor that sends parameters apart from the statement (Django's
     own sends them inside it, as text): arrays of hundreds of values go in
     binary. Wrapped like Django's cursors, so queries are counted and logged."""
+    # What connection.cursor() does first: a connection the database
+    # dropped is replaced rather than failing the request.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     cursor = psycopg.Cursor(connection.connection)
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
+
+
+def _hot_cursor(connection: Any) -> Any:
+    """For a statement run on every entry: on PostgreSQL, bound on the
+    server so that the connection prepares it (DATABASE_PREPARE_AFTER) and
+    the database plans it once rather than on every entry."""
+    if connection.vendor == "postgresql":
+        return _server_binding_cursor(connection)
+    return connection.cursor()
 
 
 def insert_entries(entries: list[Entry]) -> None:

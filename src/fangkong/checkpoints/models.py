@@ -259,7 +259,7 @@ class Entry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        db_index=False,  # (subject_key, observed_at) serves tracing
+        db_index=False,  # the subject index serves tracing
     )
     # "p:<person id>", "v:<visitor ID hash prefix>", or "" when unknown: who
     # this is across attempts and gates, for linking and tracing.
@@ -324,7 +324,17 @@ class Entry(models.Model):
             models.Index(fields=["observed_at"], name="entry_observed"),
             models.Index(fields=["checkpoint", "observed_at"], name="entry_checkpoint_observed"),
             models.Index(fields=["unit", "observed_at"], name="entry_unit_observed"),
-            models.Index(fields=["subject_key", "observed_at"], name="entry_subject_observed"),
+            # Linking an attempt to the last check of the same subject at the
+            # same gate in the same direction reads one entry of this index,
+            # in its order (observed_at, id); led by the subject, it also
+            # serves tracing a person across gates. With (subject,
+            # observed_at) alone, a planner without statistics yet (a new
+            # or fast-growing table) chose (checkpoint, observed_at) and
+            # scanned every recent entry at the gate for each insert.
+            models.Index(
+                fields=["subject_key", "checkpoint", "direction", "observed_at", "id"],
+                name="entry_subject_passage",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -196,18 +196,21 @@ def _digest(item: Item, checkpoint: Checkpoint) -> str:
 # --- identification ---------------------------------------------------------
 
 
-def identify(items: list[Item], checkpoint: Checkpoint) -> None:
-    """Who each observation is about, in a few queries for the whole list."""
-    by_code = [item for item in items if item.code]
-    for item in by_code:
+def read_codes(items: list[Item]) -> None:
+    """Verify the signature of each scanned pass code (no query)."""
+    for item in items:
         item.identified_by = IdentifiedBy.CODE
         try:
             item.claims = passcodes.read(item.code)
         except passcodes.PassCodeError:
             item.code_problem = "invalid"
-    claimed = sorted({item.claims.person_id for item in by_code if item.claims is not None})
-    current = gate_sql.current_pass_codes(claimed)
-    for item in by_code:
+
+
+def apply_current_codes(items: list[Item], current: dict[int, tuple[int, Person]]) -> None:
+    """Compare each verified code with its holder's current version: an
+    older version was revoked by a reissue; a missing or newer one was
+    never issued here."""
+    for item in items:
         if item.claims is None:
             continue
         version, holder = current.get(item.claims.person_id, (None, None))
@@ -217,6 +220,15 @@ def identify(items: list[Item], checkpoint: Checkpoint) -> None:
         if item.claims.version < version:
             item.code_problem = "revoked"
         item.person = holder
+        item.subject_key = f"p:{holder.pk}"
+
+
+def identify(items: list[Item], checkpoint: Checkpoint) -> None:
+    """Who each observation is about, in a few queries for the whole list."""
+    by_code = [item for item in items if item.code]
+    read_codes(by_code)
+    claimed = sorted({item.claims.person_id for item in by_code if item.claims is not None})
+    apply_current_codes(by_code, gate_sql.current_pass_codes(claimed))
 
     hashes = {personal_data.id_number_hash(n) for i in items for n in (i.id_number,) if n}
     hashes |= {
@@ -290,7 +302,7 @@ def identify(items: list[Item], checkpoint: Checkpoint) -> None:
                 item.subject_key = f"v:{id_hash.hex[:24]}"
         if item.person is not None:
             item.subject_key = f"p:{item.person.pk}"
-    _statuses_at_observation(items)
+    statuses_at_observation(items)
 
 
 def _visit(item: Item, visitor: VisitorInput, id_hash: uuid.UUID | None, household: Any) -> Visit:
@@ -311,7 +323,7 @@ def _visit(item: Item, visitor: VisitorInput, id_hash: uuid.UUID | None, househo
     return visit
 
 
-def _statuses_at_observation(items: list[Item]) -> None:
+def statuses_at_observation(items: list[Item]) -> None:
     """The person's status when observed: the current one, unless a late
     upload predates the last status change (then from the history)."""
     older: dict[int, list[Item]] = {}

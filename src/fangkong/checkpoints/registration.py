@@ -39,7 +39,10 @@ from fangkong.checkpoints.observations import (
     EntryResult,
     Item,
     VisitorInput,
+    apply_current_codes,
     identify,
+    read_codes,
+    statuses_at_observation,
     validate,
 )
 from fangkong.core import audit
@@ -234,22 +237,94 @@ def register_entry(
     now = now or timezone.now()
     item = Item(index=0, data=data)
     validate(item, checkpoint, now)
-    # The previous attempt is found by the INSERT itself (one round trip).
-    _prepare([item], checkpoint, now, actor, link=False)
-    if item.error is not None:
-        raise item.error
-    entry = item.entry
-    assert entry is not None
+    since = item.data.observed_at - rules.RETRY_WINDOW
     try:
+        if _insert_with_holder(item, checkpoint, now, actor, since=since):
+            assert item.entry is not None
+            return EntryResult(entry=item.entry, created=True, who=_who(item.person, None))
+        if not item.code:
+            _prepare([item], checkpoint, now, actor, link=False)
+        if item.error is not None:
+            raise item.error
+        entry = item.entry
+        assert entry is not None
         block = item.visit is not None or connection.in_atomic_block
         with transaction.atomic() if block else nullcontext():
-            gate_sql.insert_entry_linked(entry, since=data.observed_at - rules.RETRY_WINDOW)
+            # The previous attempt is found by the INSERT itself.
+            gate_sql.insert_entry_linked(entry, since=since)
             if item.visit is not None:
                 item.visit.entry = entry
                 item.visit.save(force_insert=True)
     except IntegrityError as error:
         return _replay(checkpoint, item, error)
     return EntryResult(entry=entry, created=True, who=_who(item.person, item.visit))
+
+
+def _insert_with_holder(
+    item: Item,
+    checkpoint: Checkpoint,
+    now: datetime.datetime,
+    actor: Actor,
+    *,
+    since: datetime.datetime,
+) -> bool:
+    """The gate's most frequent case, a scanned pass code, in one round trip
+    on PostgreSQL: decide as if the code were current and the holder's
+    status allowed passage, and let one statement read the holder and
+    insert only if that is so. Otherwise (and for whatever else a code can
+    meet: a reissue, a denying status, a status changed after the
+    observation), decide from the holder the statement returned and leave
+    `item.entry` for the caller to insert. False when it did not insert."""
+    policy = checkpoint.policy()
+    if not item.code:
+        return False
+    read_codes([item])
+    if item.claims is None or not gate_sql.reads_holder_while_inserting():
+        _identify_code_and_prepare(item, checkpoint, now, actor, None)
+        return False
+    if policy.negative_test_hours is not None:
+        # The holder's test results are read before deciding.
+        _identify_code_and_prepare(item, checkpoint, now, actor, None)
+        return False
+    item.subject_key = f"p:{item.claims.person_id}"
+    _decide(item, policy)
+    item.entry = _build_entry(item, checkpoint, now, actor)
+    item.entry.person_id = item.claims.person_id
+    # The statement is atomic by itself; inside a caller's transaction, a
+    # savepoint keeps a repeated client_uuid from aborting it.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        found = gate_sql.insert_code_entry(
+            item.entry,
+            code_version=item.claims.version,
+            denied_statuses=sorted(policy.denied_statuses),
+            since=since,
+        )
+    if found is not None and found[2]:
+        item.person = found[1]
+        return True
+    current = {} if found is None else {item.claims.person_id: found[:2]}
+    _identify_code_and_prepare(item, checkpoint, now, actor, current)
+    return False
+
+
+def _identify_code_and_prepare(
+    item: Item,
+    checkpoint: Checkpoint,
+    now: datetime.datetime,
+    actor: Actor,
+    current: dict[int, tuple[int, Person]] | None,
+) -> None:
+    """Decide a pass-code entry from its holder (`current`, or read now) and
+    build the entry to insert."""
+    item.person, item.subject_key, item.decision = None, "", None
+    if current is None:
+        claimed = [item.claims.person_id] if item.claims is not None else []
+        current = gate_sql.current_pass_codes(claimed)
+    apply_current_codes([item], current)
+    statuses_at_observation([item])
+    policy = checkpoint.policy()
+    _decide(item, policy)
+    item.entry = _build_entry(item, checkpoint, now, actor)
 
 
 def _replay(checkpoint: Checkpoint, item: Item, error: IntegrityError) -> EntryResult:

@@ -206,12 +206,18 @@ def decide(policy: Policy, seen: Observation) -> Decision:
             reasons.append(Reason.VISITOR_INCOMPLETE)
         if policy.negative_test_hours is not None and not _recent_negative(policy, seen):
             reasons.append(Reason.NO_NEGATIVE_TEST)
-    if seen.person_status is not None and seen.person_status in policy.denied_statuses:
+    if seen.person_status is not None and status_denies(policy, seen.person_status):
         status_reason = STATUS_REASONS.get(seen.person_status, Reason.STATUS_RESTRICTED)
         if status_reason not in reasons:
             reasons.append(status_reason)
     ordered = tuple(sorted(reasons, key=lambda reason: reason.value))
     return Decision(admitted=not ordered, reasons=ordered, follow_up=follow_up and not ordered)
+
+
+def status_denies(policy: Policy, status: str) -> bool:
+    """Whether a person's status alone denies passage under the policy; a
+    status that does not decides exactly as no status known."""
+    return status in policy.denied_statuses
 
 
 def _health_code_reasons(policy: Policy, seen: Observation) -> Iterable[Reason]:

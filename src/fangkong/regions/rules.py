@@ -77,3 +77,10 @@ def path_for(parent_path: str, unit_id: int) -> str:
 
 def ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.split(".") if part]
+
+
+def tree_order(path: str) -> tuple[int, ...]:
+    """Sort key for units in tree order, siblings in the order they were
+    created. Sorting the paths as text would put unit 100 before its
+    sibling 98."""
+    return tuple(ancestor_ids(path))

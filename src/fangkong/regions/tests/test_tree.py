@@ -110,3 +110,9 @@ def test_it_changes_nothing_when_a_unit_row_is_bad(db, tmp_path):
     result = import_units(SYSTEM, path)
     assert not result.applied and Unit.objects.count() == 0
     assert {(e.row, e.column) for e in result.errors} == {(3, "kind"), (4, "parent_code")}
+
+
+def test_it_orders_units_as_a_tree_with_siblings_in_creation_order():
+    paths = ["1.100.", "1.98.", "1.98.101.", "1.", "1.100.7."]
+    # As text, "1.100." would sort before its older sibling "1.98.".
+    assert sorted(paths, key=rules.tree_order) == ["1.", "1.98.", "1.98.101.", "1.100.", "1.100.7."]
