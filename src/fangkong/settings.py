@@ -159,7 +159,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", f"-c temp_buffers={os.environ.get('DATABASE_TEMP_BUFFERS', '256MB')}"
     )
-    # The gate's few hot statements (gate_sql's server-binding cursors) are
+    # The gate's few hot statements (core.hot_sql's server-binding cursors) are
     # prepared on their second use per connection: planning them cost the
     # database more than running them. Django's own queries bind on the
     # client and are never prepared. 0 turns preparing off, for a pooler

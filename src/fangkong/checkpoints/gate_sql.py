@@ -13,15 +13,16 @@ PostgreSQL and SQLite. Everything else uses the ORM.
 from __future__ import annotations
 
 import datetime
+import uuid
 from functools import cache
 from typing import Any
 
-import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from fangkong.checkpoints.models import Direction, Entry, PassCode
+from fangkong.core import hot_sql, personal_data
 from fangkong.people.models import Person
 
 # What registration needs of a pass code's holder; other fields load lazily.
@@ -137,22 +138,27 @@ def _linked_fields() -> tuple[Any, ...]:
     )
 
 
-def _prior_sql(q: Any) -> str:
+_POSITIONAL = ("%s", "%s", "%s", "%s")
+
+
+def _prior_sql(q: Any, marks: tuple[str, str, str, str] = _POSITIONAL) -> str:
     """The last check of a subject at a gate in a direction up to a moment.
-    Parameters: subject, checkpoint, direction, moment."""
+    Parameters (`marks`): subject, checkpoint, direction, moment."""
+    subject, checkpoint, direction, moment = marks
     return (
         f"SELECT {q('id')} AS id, {q('decision')} AS decision, {q('attempt')} AS attempt, "
         f"{q('observed_at')} AS observed_at "
-        f"FROM {q(Entry._meta.db_table)} WHERE {q('subject_key')} = %s "
-        f"AND {q('checkpoint_id')} = %s AND {q('direction')} = %s "
-        f"AND {q('observed_at')} <= %s "
+        f"FROM {q(Entry._meta.db_table)} WHERE {q('subject_key')} = {subject} "
+        f"AND {q('checkpoint_id')} = {checkpoint} AND {q('direction')} = {direction} "
+        f"AND {q('observed_at')} <= {moment} "
         f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1"
     )
 
 
-# A denial shortly before makes this check its next attempt. Parameter: the
-# start of the retry window.
-_RETRIED = "prior.decision = 'deny' AND prior.observed_at >= %s"
+def _retried_sql(since: str = "%s") -> str:
+    """A denial shortly before makes this check its next attempt. Parameter:
+    the start of the retry window."""
+    return f"prior.decision = 'deny' AND prior.observed_at >= {since}"
 
 
 @cache
@@ -161,11 +167,10 @@ def _insert_linked_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
     fields = _linked_fields()
     columns = ", ".join(q(field.column) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
-    prior = _prior_sql(q)
-    previous = f"(SELECT CASE WHEN {_RETRIED} THEN prior.id END FROM ({prior}) prior)"
+    prior, retried = _prior_sql(q), _retried_sql()
+    previous = f"(SELECT CASE WHEN {retried} THEN prior.id END FROM ({prior}) prior)"
     attempt = (
-        f"COALESCE((SELECT CASE WHEN {_RETRIED} THEN prior.attempt + 1 END "
-        f"FROM ({prior}) prior), 1)"
+        f"COALESCE((SELECT CASE WHEN {retried} THEN prior.attempt + 1 END FROM ({prior}) prior), 1)"
     )
     sql = (
         f"INSERT INTO {q(Entry._meta.db_table)} ({columns}, {q('previous_attempt_id')}, "
@@ -184,23 +189,26 @@ def _insert_code_entry_sql() -> str:
     fields = _linked_fields()
     columns = ", ".join(q(field.column) for field in fields)
     # Typed, since INSERT … SELECT would take an untyped NULL for text.
-    values = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in fields)
-    holder_columns = ", ".join(f"p.{q(name)}" for name in _person_fields())
+    values = ", ".join(f"%({field.attname})s::{field.cast_db_type(connection)}" for field in fields)
+    prior = _prior_sql(
+        q, ("%(subject_key)s", "%(checkpoint_id)s", "%(direction)s", "%(observed_at)s")
+    )
+    retried = _retried_sql("%(since)s")
     return (
-        f"WITH holder AS (SELECT c.{q('version')} AS code_version, {holder_columns} "
-        f"FROM {q(PassCode._meta.db_table)} c "
+        f"WITH holder AS (SELECT p.{q('name')}, p.{q('id_number_prefix')}, "
+        f"p.{q('id_number_last4')} FROM {q(PassCode._meta.db_table)} c "
         f"JOIN {q(Person._meta.db_table)} p ON p.{q('id')} = c.{q('person_id')} "
-        f"WHERE c.{q('person_id')} = %s), "
-        f"prior AS ({_prior_sql(q)}), "
+        f"WHERE c.{q('person_id')} = %(person_id)s AND c.{q('version')} = %(code_version)s "
+        f"AND NOT p.{q('status')} = ANY(%(denied_statuses)s::text[]) "
+        f"AND p.{q('status_since')} <= %(observed_at)s), "
+        f"prior AS ({prior}), "
         f"inserted AS (INSERT INTO {q(Entry._meta.db_table)} ({columns}, "
         f"{q('previous_attempt_id')}, {q('attempt')}) "
-        f"SELECT {values}, CASE WHEN {_RETRIED} THEN prior.id END, "
-        f"COALESCE(CASE WHEN {_RETRIED} THEN prior.attempt + 1 END, 1) "
+        f"SELECT {values}, CASE WHEN {retried} THEN prior.id END, "
+        f"COALESCE(CASE WHEN {retried} THEN prior.attempt + 1 END, 1) "
         f"FROM holder LEFT JOIN prior ON true "
-        f"WHERE holder.code_version = %s AND NOT holder.{q('status')} = ANY(%s::text[]) "
-        f"AND holder.{q('status_since')} <= %s "
         f"RETURNING {q('id')}, {q('previous_attempt_id')}, {q('attempt')}) "
-        f"SELECT holder.*, inserted.* FROM holder LEFT JOIN inserted ON true"
+        f"SELECT inserted.*, holder.* FROM inserted, holder"
     )
 
 
@@ -247,12 +255,24 @@ def current_pass_codes(person_ids: list[int]) -> dict[int, tuple[int, Person]]:
     connection = connections[DEFAULT_DB_ALIAS]
     found = {}
     sql = _pass_codes_sql(connection.vendor, len(person_ids))
-    with _hot_cursor(connection) as cursor:
-        cursor.execute(sql, _in_params(connection.vendor, list(person_ids)))
-        for version, *values in cursor.fetchall():
-            holder = _holder(connection, values)
-            found[holder.pk] = (version, holder)
+    for version, *values in hot_sql.fetch_hot(sql, _in_params(connection.vendor, list(person_ids))):
+        holder = _holder(connection, values)
+        found[holder.pk] = (version, holder)
     return found
+
+
+def stored_client_uuids(uuids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Which of these client_uuids are stored already."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    q = connection.ops.quote_name
+    field = Entry._meta.get_field("client_uuid")
+    sql = (
+        f"SELECT {q('client_uuid')} FROM {q(Entry._meta.db_table)} "
+        f"WHERE {_in(connection.vendor, q('client_uuid'), len(uuids))}"
+    )
+    values = [field.get_db_prep_value(value, connection) for value in uuids]
+    rows = hot_sql.fetch_hot(sql, _in_params(connection.vendor, values))
+    return [field.to_python(value) for (value,) in rows]
 
 
 def recent_checks(
@@ -277,9 +297,7 @@ def recent_checks(
         params = [ordered, checkpoint_id, start, end, ordered, checkpoint_id, start]
     else:
         params = [*ordered, checkpoint_id, start, end, *ordered, checkpoint_id, before, start]
-    with _hot_cursor(connection) as cursor:
-        cursor.execute(_recent_sql(connection.vendor, len(subjects)), params)
-        rows = cursor.fetchall()
+    rows = hot_sql.fetch_hot(_recent_sql(connection.vendor, len(subjects)), params)
     return [
         (subject, _datetime(observed_at), direction, decision, attempt, pk)
         for subject, observed_at, direction, decision, attempt, pk in rows
@@ -307,9 +325,9 @@ def insert_entry_linked(entry: Entry, *, since: datetime.datetime) -> None:
         entry.direction,
         observed.get_db_prep_value(entry.observed_at, connection),
     ]
-    with _hot_cursor(connection) as cursor:
-        cursor.execute(sql, params + prior + prior)
-        entry.pk, entry.previous_attempt_id, entry.attempt = cursor.fetchone()
+    [(entry.pk, entry.previous_attempt_id, entry.attempt)] = hot_sql.fetch_hot(
+        sql, params + prior + prior
+    )
     entry._state.adding = False
     entry._state.db = connection.alias
 
@@ -325,70 +343,26 @@ def insert_code_entry(
     code_version: int,
     denied_statuses: list[str],
     since: datetime.datetime,
-) -> tuple[int, Person, bool] | None:
+) -> str | None:
     """The scanned pass code's holder read, and the entry inserted, in one
-    statement: the entry's decision was made assuming the code is current
-    (`code_version`) and the holder's status, current since before the
-    observation, is none of `denied_statuses`; the INSERT happens only when
-    that is so. Linked to a denial since `since` like `insert_entry_linked`.
+    statement, when the holder is as the entry's decision assumed: the
+    code is current (`code_version`) and the holder's status, current since
+    before the observation, is none of `denied_statuses`. Linked to a
+    denial since `since` like `insert_entry_linked`.
 
-    Returns the current version, the holder and whether the entry was
-    inserted (then with its id, previous attempt and attempt set); None when
-    the person holds no pass code. Raises IntegrityError for a client_uuid
-    already stored."""
+    Returns who passed (name and masked ID number) when it inserted, and
+    then sets the entry's id, previous attempt and attempt; None when it
+    did not. Raises IntegrityError for a client_uuid already stored."""
     connection = connections[DEFAULT_DB_ALIAS]
-    fields = _linked_fields()
-    observed_at = entry.observed_at
-    params = [
-        entry.person_id,
-        entry.subject_key,
-        entry.checkpoint_id,
-        entry.direction,
-        observed_at,
-        *_params(entry, fields, connection),
-        since,
-        since,
-        code_version,
-        denied_statuses,
-        observed_at,
-    ]
-    with _hot_cursor(connection) as cursor:
-        cursor.execute(_insert_code_entry_sql(), params)
-        row = cursor.fetchone()
-    if row is None:
+    params = {field.attname: getattr(entry, field.attname) for field in _linked_fields()}
+    params.update(code_version=code_version, denied_statuses=denied_statuses, since=since)
+    rows = hot_sql.fetch_hot(_insert_code_entry_sql(), params)
+    if not rows:
         return None
-    version, *values = row[: 1 + len(_person_fields())]
-    pk, previous, attempt = row[1 + len(_person_fields()) :]
-    holder = _holder(connection, values)
-    if pk is None:
-        return version, holder, False
-    entry.pk, entry.previous_attempt_id, entry.attempt = pk, previous, attempt
+    [(entry.pk, entry.previous_attempt_id, entry.attempt, name, prefix, last4)] = rows
     entry._state.adding = False
     entry._state.db = connection.alias
-    return version, holder, True
-
-
-def _server_binding_cursor(connection: Any) -> Any:
-    """A cursor that sends parameters apart from the statement (Django's
-    own sends them inside it, as text): arrays of hundreds of values go in
-    binary. Wrapped like Django's cursors, so queries are counted and logged."""
-    # What connection.cursor() does first: a connection the database
-    # dropped is replaced rather than failing the request.
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    cursor = psycopg.Cursor(connection.connection)
-    if connection.queries_logged:
-        return connection.make_debug_cursor(cursor)
-    return connection.make_cursor(cursor)
-
-
-def _hot_cursor(connection: Any) -> Any:
-    """For a statement run on every entry: on PostgreSQL, bound on the
-    server so that the connection prepares it (DATABASE_PREPARE_AFTER) and
-    the database plans it once rather than on every entry."""
-    if connection.vendor == "postgresql":
-        return _server_binding_cursor(connection)
-    return connection.cursor()
+    return f"{name} {personal_data.mask_id_number(prefix, last4)}"
 
 
 def insert_entries(entries: list[Entry]) -> None:
@@ -400,7 +374,7 @@ def insert_entries(entries: list[Entry]) -> None:
     sql, fields = _bulk_insert_sql(connection.vendor)
     columns = [[getattr(entry, field.attname) for entry in entries] for field in fields]
     by_uuid = {entry.client_uuid: entry for entry in entries}
-    with _server_binding_cursor(connection) as cursor:
+    with hot_sql.server_binding_cursor(connection) as cursor:
         cursor.execute(sql, columns)
         for pk, client_uuid in cursor.fetchall():
             entry = by_uuid[client_uuid]

@@ -239,9 +239,10 @@ def register_entry(
     validate(item, checkpoint, now)
     since = item.data.observed_at - rules.RETRY_WINDOW
     try:
-        if _insert_with_holder(item, checkpoint, now, actor, since=since):
+        who = _insert_with_holder(item, checkpoint, now, actor, since=since)
+        if who is not None:
             assert item.entry is not None
-            return EntryResult(entry=item.entry, created=True, who=_who(item.person, None))
+            return EntryResult(entry=item.entry, created=True, who=who)
         if not item.code:
             _prepare([item], checkpoint, now, actor, link=False)
         if item.error is not None:
@@ -267,60 +268,48 @@ def _insert_with_holder(
     actor: Actor,
     *,
     since: datetime.datetime,
-) -> bool:
+) -> str | None:
     """The gate's most frequent case, a scanned pass code, in one round trip
     on PostgreSQL: decide as if the code were current and the holder's
-    status allowed passage, and let one statement read the holder and
-    insert only if that is so. Otherwise (and for whatever else a code can
-    meet: a reissue, a denying status, a status changed after the
-    observation), decide from the holder the statement returned and leave
-    `item.entry` for the caller to insert. False when it did not insert."""
-    policy = checkpoint.policy()
+    status allowed passage, and let one statement insert only if that is
+    so; then return who passed. Otherwise (the code was reissued, the status
+    denies or changed after the observation, the signature is bad, the
+    policy wants test results, SQLite) decide from the holder as read now
+    and leave `item.entry` for the caller to insert; None."""
     if not item.code:
-        return False
+        return None
     read_codes([item])
-    if item.claims is None or not gate_sql.reads_holder_while_inserting():
-        _identify_code_and_prepare(item, checkpoint, now, actor, None)
-        return False
-    if policy.negative_test_hours is not None:
-        # The holder's test results are read before deciding.
-        _identify_code_and_prepare(item, checkpoint, now, actor, None)
-        return False
-    item.subject_key = f"p:{item.claims.person_id}"
-    _decide(item, policy)
-    item.entry = _build_entry(item, checkpoint, now, actor)
-    item.entry.person_id = item.claims.person_id
-    # The statement is atomic by itself; inside a caller's transaction, a
-    # savepoint keeps a repeated client_uuid from aborting it.
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
-        found = gate_sql.insert_code_entry(
-            item.entry,
-            code_version=item.claims.version,
-            denied_statuses=sorted(policy.denied_statuses),
-            since=since,
-        )
-    if found is not None and found[2]:
-        item.person = found[1]
-        return True
-    current = {} if found is None else {item.claims.person_id: found[:2]}
-    _identify_code_and_prepare(item, checkpoint, now, actor, current)
-    return False
+    policy = checkpoint.policy()
+    # Test results are read before deciding.
+    one_statement = policy.negative_test_hours is None and gate_sql.reads_holder_while_inserting()
+    if item.claims is not None and one_statement:
+        item.subject_key = f"p:{item.claims.person_id}"
+        _decide(item, policy)
+        entry = item.entry = _build_entry(item, checkpoint, now, actor)
+        entry.person_id = item.claims.person_id
+        # Atomic by itself; inside a caller's transaction, a savepoint keeps
+        # a repeated client_uuid from aborting it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            who = gate_sql.insert_code_entry(
+                entry,
+                code_version=item.claims.version,
+                denied_statuses=sorted(policy.denied_statuses),
+                since=since,
+            )
+        if who is not None:
+            return who
+    _identify_code_and_prepare(item, checkpoint, now, actor)
+    return None
 
 
 def _identify_code_and_prepare(
-    item: Item,
-    checkpoint: Checkpoint,
-    now: datetime.datetime,
-    actor: Actor,
-    current: dict[int, tuple[int, Person]] | None,
+    item: Item, checkpoint: Checkpoint, now: datetime.datetime, actor: Actor
 ) -> None:
-    """Decide a pass-code entry from its holder (`current`, or read now) and
-    build the entry to insert."""
+    """Decide a pass-code entry from its holder, read now, and build the
+    entry to insert."""
     item.person, item.subject_key, item.decision = None, "", None
-    if current is None:
-        claimed = [item.claims.person_id] if item.claims is not None else []
-        current = gate_sql.current_pass_codes(claimed)
-    apply_current_codes([item], current)
+    claimed = [item.claims.person_id] if item.claims is not None else []
+    apply_current_codes([item], gate_sql.current_pass_codes(claimed))
     statuses_at_observation([item])
     policy = checkpoint.policy()
     _decide(item, policy)
@@ -438,10 +427,18 @@ def _answer_seen_before(items: list[Item], checkpoint: Checkpoint) -> None:
     uuids = [item.data.client_uuid for item in items]
     if not uuids:
         return
-    existing = {
-        entry.client_uuid: entry
-        for entry in Entry.objects.select_related("person", "visit").filter(client_uuid__in=uuids)
-    }
+    # Usually none: a cheap look first, the entries only for those found.
+    stored = gate_sql.stored_client_uuids(uuids)
+    existing = (
+        {
+            entry.client_uuid: entry
+            for entry in Entry.objects.select_related("person", "visit").filter(
+                client_uuid__in=stored
+            )
+        }
+        if stored
+        else {}
+    )
     for item in items:
         entry = existing.get(item.data.client_uuid)
         if entry is None:

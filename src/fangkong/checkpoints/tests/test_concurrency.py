@@ -79,3 +79,24 @@ def test_it_makes_one_entry_per_uuid_from_two_concurrent_batches(
     assert Entry.objects.count() == 50
     assert sum(answer["created"] for answer in answers) == 50
     assert sum(answer["replayed"] for answer in answers) == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_replaces_a_connection_the_database_dropped_without_a_probe_per_entry(
+    scanner_client, north_gate, resident_code
+):
+    """The hot path sends no `SELECT 1` before each entry; a connection the
+    server has closed (a restart, an idle timeout) shows on first use and
+    the entry is sent again on a new one, once."""
+    import psycopg
+
+    assert post(scanner_client, north_gate, body(code=resident_code)).status_code == 201
+    backend = connection.connection.info.backend_pid
+    dsn = connection.connection.info.dsn
+    with psycopg.connect(dsn, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    response = post(scanner_client, north_gate, body(code=resident_code))
+    assert response.status_code == 201
+    assert connection.connection.info.backend_pid != backend
+    assert Entry.objects.count() == 2
