@@ -28,15 +28,7 @@ from fangkong.checkpoints.auth import CHECKPOINT_AUTH
 from fangkong.checkpoints.models import Checkpoint
 from fangkong.checkpoints.registration import MAX_BATCH, EntryInput, EntryResult, VisitorInput
 from fangkong.core.errors import FieldError
-from fangkong.core.schemas import ErrorOut
-
-try:
-    from ninja import Status  # django-ninja 1.6 and later
-except ImportError:  # earlier 1.x take a (status, body) pair
-
-    def Status(status_code: int, value: Any) -> Any:
-        return status_code, value
-
+from fangkong.core.schemas import ErrorOut, json_response
 
 router = Router(tags=["checkpoints"], auth=CHECKPOINT_AUTH)
 
@@ -242,7 +234,7 @@ def post_entry(request: HttpRequest, checkpoint_id: int, payload: EntryIn) -> An
     checkpoint = queries.checkpoint_for_caller(who, "checkpoints.operate", checkpoint_id)
     _require_open(checkpoint)
     result = services.register_entry(who.actor, checkpoint, payload.to_input())
-    return Status(201 if result.created else 200, _entry_out(result))
+    return json_response(_entry_out(result), status=201 if result.created else 200)
 
 
 def _require_open(checkpoint: Checkpoint) -> None:
@@ -264,7 +256,7 @@ def _parse_item(raw: Any) -> EntryInput | FieldError:
     response={200: BatchOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary=f"Upload up to {MAX_BATCH} entries from a device that was offline",
 )
-def post_entries_batch(request: HttpRequest, checkpoint_id: int, payload: BatchIn) -> BatchOut:
+def post_entries_batch(request: HttpRequest, checkpoint_id: int, payload: BatchIn) -> Any:
     who = caller(request, "checkpoints.operate")
     checkpoint = queries.checkpoint_for_caller(who, "checkpoints.operate", checkpoint_id)
     _require_open(checkpoint)
@@ -293,7 +285,7 @@ def post_entries_batch(request: HttpRequest, checkpoint_id: int, payload: BatchI
                     result=_entry_out(result),
                 )
             )
-    return BatchOut(results=items, **counts)
+    return json_response(BatchOut(results=items, **counts))
 
 
 @router.get(

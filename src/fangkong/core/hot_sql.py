@@ -22,11 +22,18 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import psycopg
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
 # One cursor per database connection (each belongs to one thread): creating
 # a psycopg cursor for every statement shows on a busy endpoint.
 _cursors: WeakKeyDictionary[Any, psycopg.Cursor] = WeakKeyDictionary()
+
+# psycopg's compiled timestamptz loader. Django installs a loader written in
+# Python (to attach its own tzinfo object); with USE_TZ both give aware
+# datetimes in UTC, and a batch reads a few per entry.
+_TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
+_NATIVE_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(_TIMESTAMPTZ, psycopg.pq.Format.TEXT)
 
 
 def server_binding_cursor(connection: Any) -> Any:
@@ -50,6 +57,8 @@ def _fetch(connection: Any, sql: str, params: Any) -> list[tuple[Any, ...]]:
     cursor = _cursors.get(raw)
     if cursor is None or cursor.closed:
         cursor = _cursors[raw] = psycopg.Cursor(raw)
+        if settings.USE_TZ and _NATIVE_TIMESTAMPTZ_LOADER is not None:
+            cursor.adapters.register_loader(_TIMESTAMPTZ, _NATIVE_TIMESTAMPTZ_LOADER)
     wrapped = _wrap(connection, cursor)
     wrapped.execute(sql, params)
     return wrapped.fetchall()
