@@ -89,37 +89,55 @@ def _pass_codes_sql(vendor: str, count: int) -> str:
 # applied to the row found).
 
 
+_HISTORY_COLUMNS = ("observed_at", "direction", "decision", "attempt", "id")
+
+
+@cache
+def _last_checks_sql(strictly_before: bool) -> str:
+    """PostgreSQL: the last check of each subject (an array) and direction
+    at a gate up to a moment, newest first in the subject index's order."""
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    columns = ", ".join(f"e.{q(name)}" for name in _HISTORY_COLUMNS)
+    inner = ", ".join(q(name) for name in _HISTORY_COLUMNS)
+    directions = ", ".join(f"('{value}')" for value in Direction.values)
+    return (
+        f"SELECT s.subject, {columns} FROM unnest(%s::text[]) AS s(subject) "
+        f"CROSS JOIN (VALUES {directions}) AS d(direction) "
+        f"CROSS JOIN LATERAL (SELECT {inner} FROM {q(Entry._meta.db_table)} "
+        f"WHERE {q('subject_key')} = s.subject AND {q('checkpoint_id')} = %s "
+        f"AND {q('direction')} = d.direction "
+        f"AND {q('observed_at')} {'<' if strictly_before else '<='} %s "
+        f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1) e"
+    )
+
+
+@cache
+def _in_span_sql() -> str:
+    """PostgreSQL: every check of some subjects (an array) at a gate within
+    a span. The lower bound is kept out of every index, and the subject's
+    few checks at the gate are read through the subject index: given a
+    plain range, the planner may read (checkpoint, observed_at) over a span
+    its statistics think empty."""
+    q = connections[DEFAULT_DB_ALIAS].ops.quote_name
+    columns = ", ".join(f"e.{q(name)}" for name in _HISTORY_COLUMNS)
+    inner = ", ".join(q(name) for name in _HISTORY_COLUMNS)
+    return (
+        f"SELECT s.subject, {columns} FROM unnest(%s::text[]) AS s(subject) "
+        f"CROSS JOIN LATERAL (SELECT {inner} FROM {q(Entry._meta.db_table)} "
+        f"WHERE {q('subject_key')} = s.subject AND {q('checkpoint_id')} = %s "
+        f"AND {q('observed_at')} + interval '0 seconds' >= %s "
+        f"AND {q('observed_at')} <= %s) e"
+    )
+
+
 @cache
 def _recent_sql(vendor: str, count: int) -> str:
+    """SQLite: checks inside the batch's time span, and the last check of
+    each subject and direction before it."""
     q = connections[DEFAULT_DB_ALIAS].ops.quote_name
-    names = ("observed_at", "direction", "decision", "attempt", "id")
     table = q(Entry._meta.db_table)
-    if vendor == "postgresql":
-        columns = ", ".join(f"e.{q(name)}" for name in names)
-        inner = ", ".join(q(name) for name in names)
-        of_subject = f"{q('subject_key')} = s.subject AND {q('checkpoint_id')} = %s"
-        directions = ", ".join(f"('{value}')" for value in Direction.values)
-        return (
-            f"SELECT s.subject, {columns} FROM unnest(%s::text[]) AS s(subject) "
-            # The lower bound is kept out of every index (a subject has few
-            # checks at a gate; they are read through the subject index):
-            # given a plain range, the planner may read (checkpoint,
-            # observed_at) over a span its statistics think empty.
-            f"CROSS JOIN LATERAL (SELECT {inner} FROM {table} WHERE {of_subject} "
-            f"AND {q('observed_at')} + interval '0 seconds' >= %s "
-            f"AND {q('observed_at')} <= %s) e "
-            f"UNION ALL SELECT s.subject, {columns} FROM unnest(%s::text[]) AS s(subject) "
-            f"CROSS JOIN (VALUES {directions}) AS d(direction) "
-            f"CROSS JOIN LATERAL (SELECT {inner} FROM {table} WHERE {of_subject} "
-            f"AND {q('direction')} = d.direction AND {q('observed_at')} < %s "
-            f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1) e "
-            f"ORDER BY 2, 6"
-        )
-    columns = ", ".join(q(name) for name in ("subject_key", *names))
+    columns = ", ".join(q(name) for name in ("subject_key", *_HISTORY_COLUMNS))
     where = f"{_in(vendor, q('subject_key'), count)} AND {q('checkpoint_id')} = %s"
-    # Checks inside the batch's time span, and the last check of each
-    # subject and direction before it: all that linking needs, however
-    # often those people passed before.
     return (
         f"SELECT {columns} FROM {table} WHERE {where} "
         f"AND {q('observed_at')} >= %s AND {q('observed_at')} <= %s "
@@ -297,16 +315,33 @@ def recent_checks(
     start, end = (observed.get_db_prep_value(moment, connection) for moment in span)
     before = observed.get_db_prep_value(span[0] - window, connection)
     ordered = sorted(subjects)
-    params: list[Any]
     if connection.vendor == "postgresql":
-        params = [ordered, checkpoint_id, start, end, ordered, checkpoint_id, start]
+        rows = _recent_checks_postgresql(checkpoint_id, ordered, start, end)
     else:
         params = [*ordered, checkpoint_id, start, end, *ordered, checkpoint_id, before, start]
-    rows = hot_sql.fetch_hot(_recent_sql(connection.vendor, len(subjects)), params)
+        rows = hot_sql.fetch_hot(_recent_sql(connection.vendor, len(subjects)), params)
     return [
         (subject, _datetime(observed_at), direction, decision, attempt, pk)
         for subject, observed_at, direction, decision, attempt, pk in rows
     ]
+
+
+def _recent_checks_postgresql(
+    checkpoint_id: int, subjects: list[str], start: datetime.datetime, end: datetime.datetime
+) -> list[tuple[Any, ...]]:
+    """First each subject's last check by the batch's end, one index probe
+    per subject and direction. Where that is before the batch's start, it is
+    all there is to know; the few subjects checked inside the span (another
+    device at the same gate meanwhile) are read again in full."""
+    last = hot_sql.fetch_hot(_last_checks_sql(False), [subjects, checkpoint_id, end])
+    busy = sorted({row[0] for row in last if row[1] >= start})
+    if not busy:
+        return sorted(last, key=lambda row: (row[1], row[5]))
+    inside = set(busy)
+    rows = [row for row in last if row[0] not in inside]
+    rows += hot_sql.fetch_hot(_in_span_sql(), [busy, checkpoint_id, start, end])
+    rows += hot_sql.fetch_hot(_last_checks_sql(True), [busy, checkpoint_id, start])
+    return sorted(rows, key=lambda row: (row[1], row[5]))
 
 
 # --- writes ----------------------------------------------------------------------------

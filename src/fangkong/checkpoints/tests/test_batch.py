@@ -161,3 +161,37 @@ def test_it_links_only_to_the_last_check_before_the_batch(
     )
     again = upload(scanner_client, north_gate, [body(code=resident_code, mask=False)]).json()
     assert again["results"][0]["result"]["attempt"] == 1
+
+
+def test_it_links_around_checks_stored_inside_the_batch_s_span(
+    scanner_client, north_gate, resident_code
+):
+    """An offline device's upload spans checks another device stored
+    meanwhile: each item links to the check just before it, wherever it is."""
+    admitted_meanwhile = post(
+        scanner_client, north_gate, body(code=resident_code, observed_at=minutes_ago(6))
+    ).json()
+    denied_meanwhile = post(
+        scanner_client,
+        north_gate,
+        body(code=resident_code, mask=False, observed_at=minutes_ago(4)),
+    ).json()
+    answer = upload(
+        scanner_client,
+        north_gate,
+        [
+            body(code=resident_code, mask=False, observed_at=minutes_ago(8)),
+            body(code=resident_code, observed_at=minutes_ago(5)),
+            body(code=resident_code, observed_at=minutes_ago(2)),
+        ],
+    ).json()
+    first, second, third = (item["result"] for item in answer["results"])
+    assert first["attempt"] == 1
+    # After the upload's own denial at -8 came the stored admission at -6.
+    assert second["attempt"] == 1
+    # The stored denial at -4 is the first attempt of the last passage.
+    assert third["attempt"] == 2
+    assert (
+        Entry.objects.get(pk=third["entry_id"]).previous_attempt_id == denied_meanwhile["entry_id"]
+    )
+    assert admitted_meanwhile["decision"] == "admit"
