@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 
 from fangkong.checkpoints.models import Direction, Entry, PassCode
 from fangkong.core import hot_sql, personal_data
+from fangkong.core.instances import trusted_instance
 from fangkong.people.models import Person
 
 # What registration needs of a pass code's holder; other fields load lazily.
@@ -268,7 +269,7 @@ def _holder(connection: Any, values: list[Any]) -> Person:
     since, smartphone = fields.index("status_since"), fields.index("has_smartphone")
     values[since] = _datetime(values[since])
     values[smartphone] = bool(values[smartphone])
-    return Person.from_db(connection.alias, list(fields), values)
+    return trusted_instance(Person, fields, values, database=connection.alias)
 
 
 def current_pass_codes(person_ids: list[int]) -> dict[int, tuple[int, Person]]:
