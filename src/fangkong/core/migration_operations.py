@@ -15,37 +15,31 @@ from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndex
 from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
-def _on_postgresql(schema_editor: Any) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+class _OnlineOnPostgreSQL:
+    """The concurrent operation on PostgreSQL, `plain` elsewhere."""
+
+    plain: Any
+
+    def _run(self, step: str, app_label: str, schema_editor: Any, states: tuple) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            getattr(super(), step)(app_label, schema_editor, *states)
+        else:
+            getattr(self.plain, step)(self, app_label, schema_editor, *states)
+
+    def database_forwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
+        self._run("database_forwards", app_label, schema_editor, states)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
+        self._run("database_backwards", app_label, schema_editor, states)
 
 
-class AddIndexOnline(AddIndexConcurrently):
+class AddIndexOnline(_OnlineOnPostgreSQL, AddIndexConcurrently):
     """AddIndex, CONCURRENTLY on PostgreSQL."""
 
-    def database_forwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
-        if _on_postgresql(schema_editor):
-            super().database_forwards(app_label, schema_editor, *states)
-        else:
-            AddIndex.database_forwards(self, app_label, schema_editor, *states)
-
-    def database_backwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
-        if _on_postgresql(schema_editor):
-            super().database_backwards(app_label, schema_editor, *states)
-        else:
-            AddIndex.database_backwards(self, app_label, schema_editor, *states)
+    plain = AddIndex
 
 
-class RemoveIndexOnline(RemoveIndexConcurrently):
+class RemoveIndexOnline(_OnlineOnPostgreSQL, RemoveIndexConcurrently):
     """RemoveIndex, CONCURRENTLY on PostgreSQL."""
 
-    def database_forwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
-        if _on_postgresql(schema_editor):
-            super().database_forwards(app_label, schema_editor, *states)
-        else:
-            RemoveIndex.database_forwards(self, app_label, schema_editor, *states)
-
-    def database_backwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
-        if _on_postgresql(schema_editor):
-            super().database_backwards(app_label, schema_editor, *states)
-        else:
-            RemoveIndex.database_backwards(self, app_label, schema_editor, *states)
+    plain = RemoveIndex
