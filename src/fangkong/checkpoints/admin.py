@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.checkpoints import services
 from fangkong.checkpoints.models import Checkpoint, CheckpointStaff, Entry, PassCode
+from fangkong.core.admin import ReadOnlyAdmin
 from fangkong.core.audit import Actor
 
 POLICY_FIELDS = list(services.POLICY_FIELDS)
@@ -64,7 +65,7 @@ class CheckpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(ReadOnlyAdmin):
     """Read-only: entries come from the gates and leave through the purge."""
 
     list_display = [
@@ -81,15 +82,6 @@ class EntryAdmin(admin.ModelAdmin):
     raw_id_fields = ["checkpoint", "unit", "person", "previous_attempt", "operator", "device"]
     exclude = ["content_hash", "subject_key"]
     show_full_result_count = False
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PassCode)

@@ -13,7 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.checkpoints import passcodes, rules
+from fangkong.checkpoints import passcodes, rules, services
 from fangkong.checkpoints.models import CheckpointKind, HealthCode, Method, StarAction
 from fangkong.checkpoints.registration import EntryInput, VisitorInput
 from fangkong.people.models import Status
@@ -68,18 +68,7 @@ class CheckpointForm(forms.Form):
 
     def policy(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {
-            key: data[key]
-            for key in (
-                "fever_threshold",
-                "mask_required",
-                "admitted_health_codes",
-                "star_action",
-                "negative_test_required",
-                "negative_test_hours",
-                "denied_statuses",
-            )
-        }
+        return {key: data[key] for key in services.POLICY_FIELDS}
 
 
 class BindStaffForm(forms.Form):

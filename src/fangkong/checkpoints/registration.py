@@ -203,6 +203,7 @@ def _who(person: Person | None, visit: Visit | None) -> str:
 def _prepare(
     items: list[Item],
     checkpoint: Checkpoint,
+    policy: rules.Policy,
     now: datetime.datetime,
     actor: Actor,
     *,
@@ -211,7 +212,6 @@ def _prepare(
     live = [item for item in items if item.error is None and item.result is None]
     identify(live, checkpoint)
     live = [item for item in live if item.error is None]
-    policy = checkpoint.policy()
     # Decisions in observation order, so an in-batch retry sees its denial.
     for item in sorted(live, key=lambda i: (i.data.observed_at, i.index)):
         _decide(item, policy)
@@ -238,13 +238,14 @@ def register_entry(
     item = Item(index=0, data=data)
     validate(item, checkpoint, now)
     since = item.data.observed_at - rules.RETRY_WINDOW
+    policy = checkpoint.policy()
     try:
-        who = _insert_with_holder(item, checkpoint, now, actor, since=since)
+        who = _insert_with_holder(item, checkpoint, policy, now, actor, since=since)
         if who is not None:
             assert item.entry is not None
             return EntryResult(entry=item.entry, created=True, who=who)
         if not item.code:
-            _prepare([item], checkpoint, now, actor, link=False)
+            _prepare([item], checkpoint, policy, now, actor, link=False)
         if item.error is not None:
             raise item.error
         entry = item.entry
@@ -264,6 +265,7 @@ def register_entry(
 def _insert_with_holder(
     item: Item,
     checkpoint: Checkpoint,
+    policy: rules.Policy,
     now: datetime.datetime,
     actor: Actor,
     *,
@@ -279,7 +281,6 @@ def _insert_with_holder(
     if not item.code:
         return None
     read_codes([item])
-    policy = checkpoint.policy()
     # Test results are read before deciding.
     one_statement = policy.negative_test_hours is None and gate_sql.reads_holder_while_inserting()
     if item.claims is not None and one_statement:
@@ -298,12 +299,12 @@ def _insert_with_holder(
             )
         if who is not None:
             return who
-    _identify_code_and_prepare(item, checkpoint, now, actor)
+    _identify_code_and_prepare(item, checkpoint, policy, now, actor)
     return None
 
 
 def _identify_code_and_prepare(
-    item: Item, checkpoint: Checkpoint, now: datetime.datetime, actor: Actor
+    item: Item, checkpoint: Checkpoint, policy: rules.Policy, now: datetime.datetime, actor: Actor
 ) -> None:
     """Decide a pass-code entry from its holder, read now, and build the
     entry to insert."""
@@ -311,7 +312,6 @@ def _identify_code_and_prepare(
     claimed = [item.claims.person_id] if item.claims is not None else []
     apply_current_codes([item], gate_sql.current_pass_codes(claimed))
     statuses_at_observation([item])
-    policy = checkpoint.policy()
     _decide(item, policy)
     item.entry = _build_entry(item, checkpoint, now, actor)
 
@@ -349,6 +349,7 @@ def register_entries(
     if len(batch) > MAX_BATCH:
         raise FieldError("entries", _("at most %(n)d entries per batch") % {"n": MAX_BATCH})
     now = now or timezone.now()
+    policy = checkpoint.policy()
     items: list[Item] = []
     first_by_uuid: dict[uuid.UUID, Item] = {}
     for index, data in enumerate(batch):
@@ -374,7 +375,7 @@ def register_entries(
         _answer_seen_before(pending, checkpoint)
         try:
             with transaction.atomic():
-                _prepare(pending, checkpoint, now, actor)
+                _prepare(pending, checkpoint, policy, now, actor)
                 _insert_batch(pending)
             break
         except IntegrityError:

@@ -6,7 +6,7 @@ transaction. Each importer describes its columns; this holds the plumbing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -87,6 +87,38 @@ class StagingTable:
 
     def write_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
         self.write(self.prepare(rows))
+
+    def write_all(self, rows: Iterable[tuple[Any, ...]], batch_size: int) -> None:
+        """Write rows as they come, `batch_size` at a time, so a long file
+        is never held whole."""
+        batch: list[tuple[Any, ...]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                self.write_rows(batch)
+                batch = []
+        if batch:
+            self.write_rows(batch)
+
+    def reject(self, row_numbers: Sequence[int]) -> None:
+        """Mark these rows bad (`ok = false`, a column every staging table
+        has): they are reported, and the merge leaves them out."""
+        if not row_numbers:
+            return
+        with connection.cursor() as cursor:
+            if self.postgres:
+                cursor.execute(
+                    f"UPDATE {self.table} SET ok = false WHERE row_no = ANY(%s)",
+                    [list(row_numbers)],
+                )
+                return
+            # SQLite caps the parameters of one statement.
+            for start in range(0, len(row_numbers), 500):
+                chunk = list(row_numbers[start : start + 500])
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"UPDATE {self.table} SET ok = false WHERE row_no IN ({marks})", chunk
+                )
 
     def analyze(self) -> None:
         if self.postgres:

@@ -175,16 +175,7 @@ def _mark_duplicates(stage: _Staging, result: ImportResult, chunk: tuple[int, in
                     % {"first": earlier, "second": later},
                 )
             )
-        if duplicates:
-            cursor.execute(
-                f"""UPDATE {stage.table} SET ok = false WHERE row_no = ANY(%s)"""
-                if stage.postgres
-                else f"""UPDATE {stage.table} SET ok = false
-                         WHERE row_no IN ({", ".join("%s" for _ in duplicates)})""",
-                [[later for later, _ in duplicates]]
-                if stage.postgres
-                else [later for later, _ in duplicates],
-            )
+    stage.reject([later for later, _earlier in duplicates])
 
 
 def _merge(stage: _Staging, result: ImportResult, chunk: tuple[int, int]) -> None:

@@ -42,7 +42,6 @@ RESULT_COLUMNS = [
 ]
 _STAGE_COLUMNS = ("row_no", "barcode", "result", "ct_value", "reported_at", "lab")
 _BATCH = 10000
-_CHUNK = 500
 
 
 @dataclass
@@ -110,12 +109,6 @@ class _Stage(StagingTable):
         with connection.cursor() as cursor:
             cursor.execute(sql.replace("{stage}", self.table), list(params))
             return cursor.fetchall() if cursor.description else cursor.rowcount
-
-    def reject(self, row_numbers: list[int]) -> None:
-        for start in range(0, len(row_numbers), _CHUNK):
-            chunk = row_numbers[start : start + _CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            self.execute(f"UPDATE {{stage}} SET ok = false WHERE row_no IN ({marks})", chunk)
 
 
 @lru_cache(maxsize=8192)
@@ -305,14 +298,7 @@ def run_results_import(
             no_key = connection.features.has_select_for_no_key_update
             list(Round.objects.select_for_update(no_key=no_key).filter(pk=round.pk).values("pk"))
             stage.create()
-            batch: list[tuple[Any, ...]] = []
-            for staged in _validated_rows(rows, result):
-                batch.append(staged)
-                if len(batch) >= _BATCH:
-                    stage.write_rows(batch)
-                    batch = []
-            if batch:
-                stage.write_rows(batch)
+            stage.write_all(_validated_rows(rows, result), _BATCH)
             _check(stage, round.pk, scope, result)
             if result.errors and not partial:
                 raise _Rollback

@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from fangkong.core.admin import ReadOnlyAdmin
 from fangkong.vaccination.models import Dose, TargetPopulation
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records change through services (validated, audited): the back office looks only."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Dose)

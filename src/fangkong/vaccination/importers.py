@@ -213,12 +213,7 @@ def _mark_duplicates(stage: _DoseStaging, result: ImportResult) -> None:
                     % {"first": earlier, "second": later},
                 )
             )
-        if duplicates:
-            cursor.execute(
-                f"UPDATE {table} SET ok = false WHERE row_no IN ("
-                + ", ".join(str(later) for later, _earlier in duplicates)
-                + ")"
-            )
+    stage.reject([later for later, _earlier in duplicates])
 
 
 def _mark_foreign_doses(stage: _DoseStaging, result: ImportResult, scope: Scope) -> None:
@@ -244,12 +239,7 @@ def _mark_foreign_doses(stage: _DoseStaging, result: ImportResult, scope: Scope)
                     _("this dose is already recorded by a unit outside your area"),
                 )
             )
-        if foreign:
-            cursor.execute(
-                f"UPDATE {table} SET ok = false WHERE row_no IN ("
-                + ", ".join(str(row) for row in foreign)
-                + ")"
-            )
+    stage.reject(foreign)
 
 
 def _merge_doses(stage: _DoseStaging, result: DoseImportResult, recorded_by: str) -> None:
@@ -337,14 +327,7 @@ def run_dose_import(
     try:
         with transaction.atomic():
             stage.create()
-            batch: list[tuple[Any, ...]] = []
-            for staged in _validated_doses(path, result, units, scope):
-                batch.append(staged)
-                if len(batch) >= _BATCH:
-                    stage.write_rows(batch)
-                    batch = []
-            if batch:
-                stage.write_rows(batch)
+            stage.write_all(_validated_doses(path, result, units, scope), _BATCH)
             stage.index()
             _mark_duplicates(stage, result)
             _mark_foreign_doses(stage, result, scope)
