@@ -96,7 +96,9 @@ _HISTORY_COLUMNS = ("observed_at", "direction", "decision", "attempt", "id")
 @cache
 def _last_checks_sql(strictly_before: bool) -> str:
     """PostgreSQL: the last check of each subject (an array) and direction
-    at a gate up to a moment, newest first in the subject index's order."""
+    at a gate up to a moment, newest first in the subject index's order;
+    kept only when it is at or after a start, or a denial since the start
+    of the retry window (nothing else can make a later check its retry)."""
     q = connections[DEFAULT_DB_ALIAS].ops.quote_name
     columns = ", ".join(f"e.{q(name)}" for name in _HISTORY_COLUMNS)
     inner = ", ".join(q(name) for name in _HISTORY_COLUMNS)
@@ -108,7 +110,9 @@ def _last_checks_sql(strictly_before: bool) -> str:
         f"WHERE {q('subject_key')} = s.subject AND {q('checkpoint_id')} = %s "
         f"AND {q('direction')} = d.direction "
         f"AND {q('observed_at')} {'<' if strictly_before else '<='} %s "
-        f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1) e"
+        f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC LIMIT 1) e "
+        f"WHERE e.{q('observed_at')} >= %s "
+        f"OR (e.{q('decision')} = 'deny' AND e.{q('observed_at')} >= %s)"
     )
 
 
@@ -146,7 +150,7 @@ def _recent_sql(vendor: str, count: int) -> str:
         f"PARTITION BY {q('subject_key')}, {q('direction')} "
         f"ORDER BY {q('observed_at')} DESC, {q('id')} DESC) AS recency FROM {table} "
         f"WHERE {where} AND {q('observed_at')} >= %s AND {q('observed_at')} < %s) earlier "
-        f"WHERE recency = 1 ORDER BY 2, 6"
+        f"WHERE recency = 1 AND {q('decision')} = 'deny' ORDER BY 2, 6"
     )
 
 
@@ -307,8 +311,11 @@ def recent_checks(
 ) -> list[tuple[str, datetime.datetime, str, str, int, int]]:
     """(subject, observed at, direction, decision, attempt, id), oldest
     first: the checks of these subjects at the checkpoint within `span`,
-    and the last one of each subject and direction before it (on SQLite
-    only within `window`; callers apply the window to what they get)."""
+    and the last one of each subject and direction before it when that is a
+    denial within `window` of the span's start (an admission, or an older
+    denial, links nothing; on a busy gate most subjects have such a last
+    check, and the batch need not read them). Callers apply the window to
+    each check of the span themselves."""
     if not subjects:
         return []
     connection = connections[DEFAULT_DB_ALIAS]
@@ -317,7 +324,7 @@ def recent_checks(
     before = observed.get_db_prep_value(span[0] - window, connection)
     ordered = sorted(subjects)
     if connection.vendor == "postgresql":
-        rows = _recent_checks_postgresql(checkpoint_id, ordered, start, end)
+        rows = _recent_checks_postgresql(checkpoint_id, ordered, start, end, before)
     else:
         params = [*ordered, checkpoint_id, start, end, *ordered, checkpoint_id, before, start]
         rows = hot_sql.fetch_hot(_recent_sql(connection.vendor, len(subjects)), params)
@@ -328,20 +335,28 @@ def recent_checks(
 
 
 def _recent_checks_postgresql(
-    checkpoint_id: int, subjects: list[str], start: datetime.datetime, end: datetime.datetime
+    checkpoint_id: int,
+    subjects: list[str],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    window_start: datetime.datetime,
 ) -> list[tuple[Any, ...]]:
     """First each subject's last check by the batch's end, one index probe
     per subject and direction. Where that is before the batch's start, it is
     all there is to know; the few subjects checked inside the span (another
     device at the same gate meanwhile) are read again in full."""
-    last = hot_sql.fetch_hot(_last_checks_sql(False), [subjects, checkpoint_id, end])
+    last = hot_sql.fetch_hot(
+        _last_checks_sql(False), [subjects, checkpoint_id, end, start, window_start]
+    )
     busy = sorted({row[0] for row in last if row[1] >= start})
     if not busy:
         return sorted(last, key=lambda row: (row[1], row[5]))
     inside = set(busy)
     rows = [row for row in last if row[0] not in inside]
     rows += hot_sql.fetch_hot(_in_span_sql(), [busy, checkpoint_id, start, end])
-    rows += hot_sql.fetch_hot(_last_checks_sql(True), [busy, checkpoint_id, start])
+    rows += hot_sql.fetch_hot(
+        _last_checks_sql(True), [busy, checkpoint_id, start, start, window_start]
+    )
     return sorted(rows, key=lambda row: (row[1], row[5]))
 
 

@@ -8,6 +8,7 @@ import uuid
 
 from django.utils import timezone
 
+from fangkong.checkpoints import gate_sql, rules
 from fangkong.checkpoints.models import Entry
 from fangkong.core.models import AuditEvent
 
@@ -161,6 +162,36 @@ def test_it_links_only_to_the_last_check_before_the_batch(
     )
     again = upload(scanner_client, north_gate, [body(code=resident_code, mask=False)]).json()
     assert again["results"][0]["result"]["attempt"] == 1
+
+
+def test_it_links_only_to_a_denial_within_the_retry_window(
+    scanner_client, north_gate, resident_code, resident
+):
+    post(
+        scanner_client,
+        north_gate,
+        body(code=resident_code, mask=False, observed_at=minutes_ago(50)),
+    )
+    late = upload(
+        scanner_client, north_gate, [body(code=resident_code, observed_at=minutes_ago(15))]
+    )
+    # Thirty-five minutes after the denial: a new passage.
+    assert late.json()["results"][0]["result"]["attempt"] == 1
+    # What the batch reads of the gate's history: only the denial that can
+    # still be retried, not every subject's last admission.
+    denied = post(
+        scanner_client,
+        north_gate,
+        body(code=resident_code, mask=False, observed_at=minutes_ago(10)),
+    ).json()
+    span = (timezone.now() - datetime.timedelta(minutes=1), timezone.now())
+    subject = f"p:{resident.pk}"
+    checks = gate_sql.recent_checks(north_gate.pk, {subject}, span, rules.RETRY_WINDOW)
+    assert [(row[0], row[2], row[3], row[5]) for row in checks] == [
+        (subject, "in", "deny", denied["entry_id"])
+    ]
+    post(scanner_client, north_gate, body(code=resident_code, observed_at=minutes_ago(5)))
+    assert gate_sql.recent_checks(north_gate.pk, {subject}, span, rules.RETRY_WINDOW) == []
 
 
 def test_it_links_around_checks_stored_inside_the_batch_s_span(
