@@ -430,7 +430,7 @@ def main() -> None:
     print()
     print(
         "CPU per entry (ms) of the median runs: app server / PostgreSQL / load generator;"
-        " the total also in raw verifies, which moves less from machine to machine"
+        " the total also in raw Ed25519 verifies of this run"
     )
     verify_ms = 1000 / raw_verify
     for name, run in (("bare", bare), ("single", single), ("batch", batch)):
