@@ -137,12 +137,12 @@ def generate(cursor, args: argparse.Namespace) -> None:
     # Unit ids: city 1; counties 2…; townships from 1000; villages from 100000.
     cursor.execute(
         """INSERT INTO regions_unit (id, name, kind, code, has_official_code, parent_id, path, depth)
-           VALUES (1, '周口市', 'city', '411600', true, NULL, '1.', 0)"""
+           VALUES (1, '周口市', 'city', '411600', true, NULL, '0000000001.', 0)"""
     )
     cursor.execute(
         """INSERT INTO regions_unit (id, name, kind, code, has_official_code, parent_id, path, depth)
            SELECT 1 + c, '县' || c, 'county', 'FK' || lpad((1 + c)::text, 8, '0'), false, 1,
-                  '1.' || (1 + c) || '.', 1
+                  '0000000001.' || lpad((1 + c)::text, 10, '0') || '.', 1
            FROM generate_series(1, %s) c""",
         [counties],
     )
@@ -150,7 +150,8 @@ def generate(cursor, args: argparse.Namespace) -> None:
         """INSERT INTO regions_unit (id, name, kind, code, has_official_code, parent_id, path, depth)
            SELECT 1000 + t, '县' || (1 + t / %s) || '乡' || (1 + t %% %s), 'township',
                   'FK' || lpad((1000 + t)::text, 8, '0'), false, 2 + t / %s,
-                  '1.' || (2 + t / %s) || '.' || (1000 + t) || '.', 2
+                  '0000000001.' || lpad((2 + t / %s)::text, 10, '0') || '.'
+                  || lpad((1000 + t)::text, 10, '0') || '.', 2
            FROM generate_series(0, %s - 1) t""",
         [townships, townships, townships, townships, n_townships],
     )
@@ -158,7 +159,9 @@ def generate(cursor, args: argparse.Namespace) -> None:
         """INSERT INTO regions_unit (id, name, kind, code, has_official_code, parent_id, path, depth)
            SELECT 100000 + v, '村' || v, 'village', 'FK' || lpad((100000 + v)::text, 8, '0'),
                   false, 1000 + v / %s,
-                  '1.' || (2 + v / %s / %s) || '.' || (1000 + v / %s) || '.' || (100000 + v) || '.', 3
+                  '0000000001.' || lpad((2 + v / %s / %s)::text, 10, '0') || '.'
+                  || lpad((1000 + v / %s)::text, 10, '0') || '.'
+                  || lpad((100000 + v)::text, 10, '0') || '.', 3
            FROM generate_series(0, %s - 1) v""",
         [villages, villages, townships, villages, n_villages],
     )
@@ -278,7 +281,7 @@ JOIN LATERAL (SELECT population FROM vaccination_targetpopulation g
               WHERE g.unit_id = r.id AND g."group" = '18+'
                 AND g.valid_from <= (timestamptz %(cutoff)s AT TIME ZONE 'Asia/Shanghai')::date
               ORDER BY g.valid_from DESC LIMIT 1) t ON true
-WHERE r.path LIKE '1.%%' AND r.depth = %(depth)s
+WHERE r.path LIKE '0000000001.%%' AND r.depth = %(depth)s
 """
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from fangkong.bulletins import engine, rules
+from fangkong.bulletins import engine
 from fangkong.bulletins.catalog import get_kind
 from fangkong.bulletins.models import IssuedBulletin
 from fangkong.core.scoping import Scope, get_for_scope_or_404
@@ -36,7 +36,7 @@ def preview(
 def issuing_units(scope: Scope) -> list[Unit]:
     """Units in the scope a bulletin can be made for, in tree order."""
     units = Unit.objects.for_scope(scope).filter(kind__in=ISSUING_KINDS)
-    return sorted(units, key=lambda unit: rules.tree_order(unit.path))
+    return sorted(units, key=lambda unit: region_rules.tree_order(unit.path))
 
 
 def issued_for_scope(scope: Scope) -> QuerySet[IssuedBulletin]:

@@ -114,9 +114,3 @@ def units_phrase(kinds: set[str]) -> str:
     if kinds and kinds <= region_rules.GRASSROOTS_LEVEL:
         return _("communities (villages)")
     return _("units")
-
-
-def tree_order(path: str) -> list[int]:
-    """Sort key putting units in tree order (parents first, siblings by id),
-    which string order of paths does not ("1.10." < "1.2.")."""
-    return region_rules.ancestor_ids(path)

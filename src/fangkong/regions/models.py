@@ -43,9 +43,11 @@ class Unit(models.Model):
     """A node of the administrative tree: a city, county-level unit, township,
     community or village, residential compound, school, or other unit.
 
-    `path` is the materialised path of ancestor ids ("1.5.12."), so "all units
-    under X" is one prefix query and "the path above X" one query by ids, on
-    PostgreSQL and SQLite alike. `code` is the official code (GB/T 2260 at
+    `path` is the materialised path of ancestor ids, ten digits each
+    ("0000000001.0000000005.0000000012."), so "all units under X" is one
+    prefix query, "the path above X" one query by ids, and ordering by path
+    is tree order (siblings in the order they were created), on PostgreSQL
+    and SQLite alike. `code` is the official code (GB/T 2260 at
     county level and above, the 12-digit statistical code below) or, for units
     without one, a generated `FK########` code so that imports can name it.
     """

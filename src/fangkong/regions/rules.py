@@ -69,10 +69,20 @@ def generated_code(unit_id: int) -> str:
     return f"{GENERATED_CODE_PREFIX}{unit_id:08d}"
 
 
+# Each id in a path is written with this many digits, zero-padded, so that
+# the path as text sorts in tree order (siblings in the order they were
+# created: unit 98 before unit 100) wherever SQL orders by it.
+PATH_DIGITS = 10
+# The path column's length: at 11 characters a level, 23 levels.
+MAX_PATH_LENGTH = 255
+
+
 def path_for(parent_path: str, unit_id: int) -> str:
-    """Materialised path: ancestor ids joined by dots, with a trailing dot so
-    that "1.5." is a prefix of "1.5.12." but not of "1.55."."""
-    return f"{parent_path}{unit_id}."
+    """Materialised path: ancestor ids, fixed width, each followed by a dot,
+    so that "…0000000005." is a prefix of its children's paths only."""
+    if not 0 < unit_id < 10**PATH_DIGITS:
+        raise ValueError(f"unit id {unit_id} does not fit a path segment")
+    return f"{parent_path}{unit_id:0{PATH_DIGITS}d}."
 
 
 def ancestor_ids(path: str) -> list[int]:
@@ -81,6 +91,5 @@ def ancestor_ids(path: str) -> list[int]:
 
 def tree_order(path: str) -> tuple[int, ...]:
     """Sort key for units in tree order, siblings in the order they were
-    created. Sorting the paths as text would put unit 100 before its
-    sibling 98."""
+    created: the same order as the path's text, for lists sorted in Python."""
     return tuple(ancestor_ids(path))

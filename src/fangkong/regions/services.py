@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Max, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
@@ -53,6 +53,8 @@ def _check_new_unit(name: str, kind: str, parent: Unit | None, code: str | None)
         raise UnitError(_("code %(code)s is already used") % {"code": code})
     if Unit.objects.filter(parent=parent, name=name).exists():
         raise UnitError(_("a unit named %(name)s already exists there") % {"name": name})
+    if parent is not None and len(parent.path) + rules.PATH_DIGITS + 1 > rules.MAX_PATH_LENGTH:
+        raise UnitError(_("the tree is too deep under %(name)s") % {"name": parent.name})
 
 
 @transaction.atomic
@@ -74,6 +76,11 @@ def move_unit(actor: Actor, unit: Unit, new_parent: Unit) -> Unit:
     if Unit.objects.filter(parent=new_parent, name=unit.name).exists():
         raise UnitError(_("a unit named %(name)s already exists there") % {"name": unit.name})
     old_path, new_path = unit.path, rules.path_for(new_parent.path, unit.pk)
+    deepest = Unit.objects.filter(path__startswith=old_path).aggregate(longest=Max(Length("path")))[
+        "longest"
+    ]
+    if deepest - len(old_path) + len(new_path) > rules.MAX_PATH_LENGTH:
+        raise UnitError(_("the tree is too deep under %(name)s") % {"name": new_parent.name})
     depth_change = new_parent.depth + 1 - unit.depth
     Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
     Unit.objects.filter(path__startswith=old_path).update(

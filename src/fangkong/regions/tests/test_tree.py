@@ -1,8 +1,10 @@
 """The administrative tree: subtree and path queries, moves, the units import."""
 
 import csv
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import IntegrityError
 
 from fangkong.core.testing import SYSTEM
@@ -26,8 +28,12 @@ def test_it_gives_the_path_above_a_unit_in_one_query(city, django_assert_num_que
 
 
 def test_it_keeps_prefixes_of_ids_apart():
-    assert rules.path_for("1.5.", 12) == "1.5.12."
-    assert not "1.55.".startswith("1.5.")
+    five = rules.path_for(rules.path_for("", 1), 5)
+    assert five == "0000000001.0000000005."
+    assert rules.path_for(five, 12) == "0000000001.0000000005.0000000012."
+    assert not rules.path_for(rules.path_for("", 1), 55).startswith(five)
+    with pytest.raises(ValueError):
+        rules.path_for(five, 10**10)
 
 
 def test_it_gives_units_without_an_official_code_one_of_their_own(city):
@@ -113,6 +119,63 @@ def test_it_changes_nothing_when_a_unit_row_is_bad(db, tmp_path):
 
 
 def test_it_orders_units_as_a_tree_with_siblings_in_creation_order():
-    paths = ["1.100.", "1.98.", "1.98.101.", "1.", "1.100.7."]
-    # As text, "1.100." would sort before its older sibling "1.98.".
-    assert sorted(paths, key=rules.tree_order) == ["1.", "1.98.", "1.98.101.", "1.100.", "1.100.7."]
+    def path(*ids):
+        built = ""
+        for unit_id in ids:
+            built = rules.path_for(built, unit_id)
+        return built
+
+    paths = [path(1, 100), path(1, 98), path(1, 98, 101), path(1), path(1, 100, 7)]
+    tree = [path(1), path(1, 98), path(1, 98, 101), path(1, 100), path(1, 100, 7)]
+    assert sorted(paths, key=rules.tree_order) == tree
+    # The text sorts the same way, so SQL ordering by path is tree order.
+    assert sorted(paths) == tree
+
+
+def test_it_lists_siblings_in_creation_order_across_a_digit_boundary(db):
+    root = create_unit(SYSTEM, name="周口市", kind="city", code="411600")
+    # Ids chosen so that, written plainly, "…100." sorts before "…98.".
+    for unit_id, name in ((98, "九十八村"), (100, "一百村"), (9, "九村")):
+        Unit.objects.create(
+            pk=unit_id,
+            name=name,
+            kind="village",
+            code=f"T{unit_id}",
+            parent=root,
+            depth=1,
+            path=rules.path_for(root.path, unit_id),
+        )
+    assert [unit.pk for unit in Unit.objects.filter(parent=root)] == [9, 98, 100]
+    assert [unit.name for unit in Unit.objects.subtree(root)] == [
+        "周口市",
+        "九村",
+        "九十八村",
+        "一百村",
+    ]
+
+
+def test_it_refuses_a_tree_deeper_than_a_path_holds(db):
+    parent = create_unit(SYSTEM, name="根", kind="other")
+    while len(parent.path) + rules.PATH_DIGITS + 1 <= rules.MAX_PATH_LENGTH:
+        parent = create_unit(SYSTEM, name=f"第{parent.depth + 1}层", kind="other", parent=parent)
+    assert parent.depth == 22
+    with pytest.raises(UnitError, match="too deep"):
+        create_unit(SYSTEM, name="再深一层", kind="other", parent=parent)
+    top = create_unit(SYSTEM, name="另一棵", kind="other")
+    branch = create_unit(SYSTEM, name="分支", kind="other", parent=top)
+    create_unit(SYSTEM, name="叶", kind="other", parent=branch)
+    with pytest.raises(UnitError, match="too deep"):
+        move_unit(SYSTEM, branch, parent.parent)
+    assert Unit.objects.get(pk=branch.pk).parent_id == top.pk
+
+
+def test_it_rewrites_plain_paths_to_fixed_width_and_back(city):
+    migration = importlib.import_module("fangkong.regions.migrations.0002_fixed_width_paths")
+    fixed = dict(Unit.objects.values_list("pk", "path"))
+    migration.to_plain(django_apps, None)
+    plain = dict(Unit.objects.values_list("pk", "path"))
+    assert plain[city.shenghe.pk] == "".join(
+        f"{unit.pk}." for unit in Unit.objects.ancestors(city.shenghe)
+    )
+    migration.to_fixed_width(django_apps, None)
+    assert dict(Unit.objects.values_list("pk", "path")) == fixed
