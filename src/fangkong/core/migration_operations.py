@@ -32,6 +32,11 @@ class _OnlineOnPostgreSQL:
     def database_backwards(self, app_label: str, schema_editor: Any, *states: Any) -> None:
         self._run("database_backwards", app_label, schema_editor, states)
 
+    def describe(self) -> str:
+        # The concurrent operations' own wording would say "concurrently"
+        # on SQLite too (in sqlmigrate and migrate's output).
+        return f"{self.plain.describe(self)} (concurrently on PostgreSQL)"
+
 
 class AddIndexOnline(_OnlineOnPostgreSQL, AddIndexConcurrently):
     """AddIndex, CONCURRENTLY on PostgreSQL."""

@@ -132,3 +132,7 @@ def test_it_shows_concurrently_in_sqlmigrate_only_on_postgresql(direction):
     assert [("CONCURRENTLY" in statement) for statement in statements] == [concurrently] * 2
     # atomic = False: not wrapped in a transaction, which CONCURRENTLY refuses.
     assert "BEGIN;" not in lines
+    # The description says where it runs concurrently, on every database.
+    descriptions = [line for line in lines if line.startswith("-- ") and "index" in line]
+    assert len(descriptions) == 2
+    assert all(line.endswith("(concurrently on PostgreSQL)") for line in descriptions)
