@@ -66,7 +66,9 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    path = models.CharField(
+        _("path"), max_length=rules.MAX_PATH_LENGTH, unique=True, editable=False
+    )
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
 
     objects = UnitQuerySet.as_manager()

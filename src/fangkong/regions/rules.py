@@ -73,7 +73,7 @@ def generated_code(unit_id: int) -> str:
 # the path as text sorts in tree order (siblings in the order they were
 # created: unit 98 before unit 100) wherever SQL orders by it.
 PATH_DIGITS = 10
-# The path column's length: at 11 characters a level, 23 levels.
+# The path column's length (Unit.path): at 11 characters a level, 23 levels.
 MAX_PATH_LENGTH = 255
 
 
