@@ -221,11 +221,9 @@ def apply_current_codes(items: list[Item], current: dict[int, tuple[int, Person]
         if item.claims is None:
             continue
         version, holder = current.get(item.claims.person_id, (None, None))
-        if version is None or item.claims.version > version:
-            item.code_problem = "invalid"
+        item.code_problem = passcodes.version_problem(item.claims.version, version)
+        if item.code_problem == "invalid":
             continue
-        if item.claims.version < version:
-            item.code_problem = "revoked"
         item.person = holder
         item.subject_key = f"p:{holder.pk}"
 

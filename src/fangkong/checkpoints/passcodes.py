@@ -111,6 +111,18 @@ def decode(code: str, public_key: Ed25519PublicKey) -> Claims:
     return Claims(person_id, version, EPOCH + datetime.timedelta(days=day))
 
 
+def version_problem(claimed: int, current: int | None) -> str | None:
+    """What is wrong with a verified code's version against its holder's
+    current one: "revoked" when a reissue replaced it, "invalid" when no
+    such version was issued here (no code, or a higher version); None when
+    it is the current code."""
+    if current is None or claimed > current:
+        return "invalid"
+    if claimed < current:
+        return "revoked"
+    return None
+
+
 def verify_with_public_key(code: str, public_key: bytes) -> Claims:
     """What a gate device does offline, given the raw 32-byte public key."""
     return decode(code, Ed25519PublicKey.from_public_bytes(public_key))

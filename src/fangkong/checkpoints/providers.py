@@ -21,9 +21,9 @@ def person_id_from_pass_code(code: str) -> int:
     except passcodes.PassCodeError:
         raise FieldError("code", _("pass code invalid")) from None
     current = PassCode.objects.filter(person_id=claims.person_id).values_list("version", flat=True)
-    version = current.first()
-    if version is None or claims.version > version:
+    problem = passcodes.version_problem(claims.version, current.first())
+    if problem == "invalid":
         raise FieldError("code", _("pass code invalid"))
-    if claims.version < version:
+    if problem == "revoked":
         raise FieldError("code", _("pass code revoked (a new one was issued)"))
     return claims.person_id

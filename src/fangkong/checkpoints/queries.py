@@ -229,13 +229,10 @@ def unit_figures(
 
 def today_counts(checkpoint: Checkpoint) -> dict[str, int]:
     start, end = day_window(timezone.localdate())
+    aggregates = _aggregates()
     return Entry.objects.filter(
         checkpoint=checkpoint, observed_at__gte=start, observed_at__lt=end
-    ).aggregate(
-        entries=Count("id"),
-        admitted=Count("id", filter=Q(decision="admit")),
-        denied=Count("id", filter=Q(decision="deny")),
-    )
+    ).aggregate(**{name: aggregates[name] for name in ("entries", "admitted", "denied")})
 
 
 # --- pass codes --------------------------------------------------------------------

@@ -79,6 +79,10 @@ class _Seen:
     item: Item | None = None
 
 
+def _observed_at(seen: _Seen) -> datetime.datetime:
+    return seen.observed_at
+
+
 def _history(linked: list[Item], checkpoint: Checkpoint) -> dict[str, list[_Seen]]:
     span = (
         min(item.data.observed_at for item in linked),
@@ -119,17 +123,26 @@ def _link_attempts(items: list[Item], checkpoint: Checkpoint) -> None:
         # Later items of the batch may be retries of this one.
         assert item.decision is not None
         mine = _Seen(at, direction, not item.decision.admitted, item.attempt, item=item)
-        position = bisect.bisect_right([seen.observed_at for seen in seen_list], at)
-        seen_list.insert(position, mine)
+        bisect.insort(seen_list, mine, key=_observed_at)
 
 
 # --- decision -----------------------------------------------------------------
 
 
+def _read_negative_tests(items: list[Item], policy: rules.Policy) -> None:
+    """Each person's last negative test, in one call for all the items,
+    when the policy asks for one."""
+    if policy.negative_test_hours is None:
+        return
+    people = {item.person.pk for item in items if item.person is not None}
+    latest = negative_tests.latest_negative_tests_at(people) if people else {}
+    for item in items:
+        if item.person is not None:
+            item.tested_at = latest.get(item.person.pk)
+
+
 def _decide(item: Item, policy: rules.Policy) -> None:
     data = item.data
-    if policy.negative_test_hours is not None and item.person is not None:
-        item.tested_at = negative_tests.latest_negative_test_at(item.person.pk)
     item.decision = rules.decide(
         policy,
         rules.Observation(
@@ -212,8 +225,8 @@ def _prepare(
     live = [item for item in items if item.error is None and item.result is None]
     identify(live, checkpoint)
     live = [item for item in live if item.error is None]
-    # Decisions in observation order, so an in-batch retry sees its denial.
-    for item in sorted(live, key=lambda i: (i.data.observed_at, i.index)):
+    _read_negative_tests(live, policy)
+    for item in live:
         _decide(item, policy)
     if link:
         _link_attempts(live, checkpoint)
@@ -312,6 +325,7 @@ def _identify_code_and_prepare(
     claimed = [item.claims.person_id] if item.claims is not None else []
     apply_current_codes([item], gate_sql.current_pass_codes(claimed))
     statuses_at_observation([item])
+    _read_negative_tests([item], policy)
     _decide(item, policy)
     item.entry = _build_entry(item, checkpoint, now, actor)
 

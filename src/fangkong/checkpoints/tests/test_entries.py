@@ -328,9 +328,9 @@ def test_it_asks_the_testing_app_for_the_last_negative_result(
     )
     asked = []
 
-    def latest(person_id):
-        asked.append(person_id)
-        return timezone.now() - datetime.timedelta(hours=50)
+    def latest(person_ids):
+        asked.extend(person_ids)
+        return {pk: timezone.now() - datetime.timedelta(hours=50) for pk in person_ids}
 
     monkeypatch.setattr(negative_tests, "providers", lambda: (latest,))
     assert post(scanner_client, north_gate, body(code=resident_code)).json()["reasons"] == [
@@ -338,7 +338,11 @@ def test_it_asks_the_testing_app_for_the_last_negative_result(
     ]
     assert asked == [resident.pk]
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
-    monkeypatch.setattr(negative_tests, "providers", lambda: (lambda person_id: an_hour_ago,))
+    monkeypatch.setattr(
+        negative_tests,
+        "providers",
+        lambda: (lambda person_ids: dict.fromkeys(person_ids, an_hour_ago),),
+    )
     assert post(scanner_client, north_gate, body(code=resident_code)).json()["decision"] == "admit"
 
 
@@ -347,15 +351,15 @@ def test_it_finds_providers_through_discovery(monkeypatch):
 
     from fangkong.checkpoints import negative_tests
 
-    module = types.SimpleNamespace(latest_negative_test_at=lambda person_id: None)
+    module = types.SimpleNamespace(latest_negative_tests_at=lambda person_ids: {})
     other = types.SimpleNamespace()  # an app's providers without the function
     monkeypatch.setattr(
         negative_tests, "app_modules", lambda name: iter([("testing", module), ("x", other)])
     )
     negative_tests.providers.cache_clear()
     try:
-        assert negative_tests.providers() == (module.latest_negative_test_at,)
-        assert negative_tests.latest_negative_test_at(1) is None
+        assert negative_tests.providers() == (module.latest_negative_tests_at,)
+        assert negative_tests.latest_negative_tests_at([1]).get(1) is None
     finally:
         negative_tests.providers.cache_clear()
 
