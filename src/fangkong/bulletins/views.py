@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,14 +18,10 @@ from fangkong.bulletins.engine import BulletinError, BulletinTable
 from fangkong.bulletins.forms import BulletinForm, IssueForm
 from fangkong.core.audit import Actor
 from fangkong.core.scoping import scope_for_user
+from fangkong.core.views import require
 from fangkong.regions.queries import get_unit_for_scope
 
 ARCHIVE_PAGE = 100
-
-
-def _require(request: HttpRequest, capability: str) -> None:
-    if not request.user.can(capability):
-        raise PermissionDenied
 
 
 def _preview(request: HttpRequest, form: BulletinForm) -> BulletinTable | None:
@@ -82,7 +77,7 @@ def _context(request: HttpRequest, form: BulletinForm, table: BulletinTable | No
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The form, and the preview when the form was submitted (htmx: the preview only)."""
-    _require(request, "bulletins.view")
+    require(request, "bulletins.view")
     units = queries.issuing_units(scope_for_user(request.user, "bulletins.view"))
     form = BulletinForm(request.GET or None, units=units)
     table = _preview(request, form) if form.is_bound else None
@@ -92,7 +87,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def preview_download(request: HttpRequest, fmt: str) -> HttpResponse:
-    _require(request, "bulletins.view")
+    require(request, "bulletins.view")
     units = queries.issuing_units(scope_for_user(request.user, "bulletins.view"))
     form = BulletinForm(request.GET, units=units)
     table = _preview(request, form)
@@ -108,7 +103,7 @@ def preview_download(request: HttpRequest, fmt: str) -> HttpResponse:
 @login_required
 @require_POST
 def issue(request: HttpRequest) -> HttpResponse:
-    _require(request, "bulletins.issue")
+    require(request, "bulletins.issue")
     scope = scope_for_user(request.user, "bulletins.issue")
     form = IssueForm(request.POST, units=queries.issuing_units(scope))
     if not form.is_valid():
@@ -135,14 +130,14 @@ def issue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def archive(request: HttpRequest) -> HttpResponse:
-    _require(request, "bulletins.view")
+    require(request, "bulletins.view")
     scope = scope_for_user(request.user, "bulletins.view")
     bulletins = queries.issued_for_scope(scope)[:ARCHIVE_PAGE]
     return render(request, "bulletins/archive.html", {"bulletins": bulletins})
 
 
 def _issued(request: HttpRequest, bulletin_id: Any) -> tuple[Any, BulletinTable]:
-    _require(request, "bulletins.view")
+    require(request, "bulletins.view")
     scope = scope_for_user(request.user, "bulletins.view")
     bulletin = queries.get_issued_for_scope(scope, bulletin_id)
     return bulletin, queries.issued_table(bulletin)

@@ -28,6 +28,7 @@ from fangkong.checkpoints.auth import CHECKPOINT_AUTH
 from fangkong.checkpoints.models import Checkpoint
 from fangkong.checkpoints.registration import MAX_BATCH, EntryInput, EntryResult, VisitorInput
 from fangkong.core.errors import FieldError
+from fangkong.core.exports import download
 from fangkong.core.schemas import ErrorOut, json_answer
 
 router = Router(tags=["checkpoints"], auth=CHECKPOINT_AUTH)
@@ -386,6 +387,4 @@ def allowed_residents(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = queries.checkpoint_for_caller(who, "checkpoints.manage", checkpoint_id)
     out = io.StringIO()
     services.export_allowed_residents(who.actor, checkpoint, out)
-    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="allowed-{checkpoint.pk}.csv"'
-    return response
+    return download("csv", f"allowed-{checkpoint.pk}", out.getvalue().encode("utf-8-sig"))

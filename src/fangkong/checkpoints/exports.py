@@ -10,7 +10,6 @@ from typing import IO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from fangkong.checkpoints import queries
 from fangkong.checkpoints.models import Checkpoint, Entry
@@ -21,30 +20,16 @@ _CHUNK = 2000
 
 def _numbers(entry: Entry, unmasked: bool) -> tuple[str, str]:
     """ID number and phone of an entry's person or visitor."""
-    person = entry.person
-    visit = getattr(entry, "visit", None)
-    if person is not None:
-        if unmasked:
-            phone = personal_data.decrypt(person.phone_encrypted) if person.phone_encrypted else ""
-            return personal_data.decrypt(person.id_number_encrypted), phone
-        return person.masked_id_number, person.masked_phone
-    if visit is not None:
-        if unmasked:
-            id_number = (
-                personal_data.decrypt(visit.id_number_encrypted)
-                if visit.id_number_encrypted
-                else ""
-            )
-            phone = personal_data.decrypt(visit.phone_encrypted) if visit.phone_encrypted else ""
-            return id_number, phone
-        return visit.masked_id_number, visit.masked_phone
-    return "", ""
+    holder = entry.person or getattr(entry, "visit", None)
+    return personal_data.numbers(holder, unmasked=unmasked) if holder else ("", "")
 
 
 def write_register(
     checkpoint: Checkpoint, day: datetime.date, stream: IO[bytes], *, unmasked: bool
 ) -> int:
     """Every entry of the day, oldest first, one row each; returns the count."""
+    from openpyxl import Workbook
+
     start, end = queries.day_window(day)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=day.isoformat())

@@ -9,7 +9,6 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,24 +18,20 @@ from django.views.decorators.http import require_POST
 from fangkong.checkpoints import printing, queries, services
 from fangkong.checkpoints.forms import PrintForm
 from fangkong.core.audit import Actor
-from fangkong.core.scoping import scope_for_user
-from fangkong.people.models import Household, Person
-from fangkong.people.queries import get_person_for_scope, search_people
-from fangkong.regions.models import Unit
+from fangkong.core.exports import download
+from fangkong.core.scoping import get_for_scope_or_404
+from fangkong.core.views import scope_or_403
+from fangkong.people.models import Household
+from fangkong.people.queries import get_person_for_scope, people_for_scope, search_people
+from fangkong.regions.queries import get_unit_for_scope
 
 CAPABILITY = "checkpoints.manage"
 MAX_PRINT = 5000
 
 
-def _scope(request: HttpRequest):
-    if not request.user.can(CAPABILITY):
-        raise PermissionDenied
-    return scope_for_user(request.user, CAPABILITY)
-
-
 @login_required
 def codes(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_or_403(request, CAPABILITY)
     query = request.GET.get("q", "").strip()
     people = list(search_people(scope, query)[:50]) if query else None
     return render(request, "checkpoints/codes.html", {"query": query, "people": people})
@@ -44,7 +39,7 @@ def codes(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_code(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_person_for_scope(_scope(request), person_id)
+    person = get_person_for_scope(scope_or_403(request, CAPABILITY), person_id)
     pass_code = getattr(person, "pass_code", None)
     context = {"person": person, "pass_code": pass_code}
     if pass_code is not None:
@@ -61,7 +56,7 @@ def person_code(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def issue_code(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = get_person_for_scope(_scope(request), person_id)
+    person = get_person_for_scope(scope_or_403(request, CAPABILITY), person_id)
     reissue = request.POST.get("reissue") == "1"
     services.issue_pass_code(Actor.for_user(request.user), person, reissue=reissue)
     messages.success(
@@ -89,8 +84,7 @@ def my_code(request: HttpRequest, token: str) -> HttpResponse:
 
 def my_code_png(request: HttpRequest, token: str) -> HttpResponse:
     pass_code = queries.pass_code_for_link(token)
-    response = HttpResponse(printing.png(services.code_for(pass_code)), content_type="image/png")
-    response["Content-Disposition"] = 'attachment; filename="pass-code.png"'
+    response = download("png", "pass-code", printing.png(services.code_for(pass_code)))
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -98,22 +92,19 @@ def my_code_png(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def print_sheet(request: HttpRequest) -> HttpResponse:
     """Code cards for a household or a whole unit (compound, village)."""
-    scope = _scope(request)
+    scope = scope_or_403(request, CAPABILITY)
     form = PrintForm(request.GET)
     if not form.is_valid():
         raise Http404
     data = form.cleaned_data
-    people = Person.objects.for_scope(scope).select_related("household", "home_unit")
+    people = people_for_scope(scope)
     if data["household"]:
-        household = Household.objects.for_scope(scope).filter(pk=data["household"]).first()
-        if household is None:
-            raise Http404
+        households = Household.objects.select_related("unit")
+        household = get_for_scope_or_404(households, scope, pk=data["household"])
         people = people.filter(household=household)
         title = f"{household.unit.name} {household.label}"
     elif data["unit"]:
-        unit = Unit.objects.for_scope(scope).filter(code=data["unit"].strip()).first()
-        if unit is None:
-            raise Http404
+        unit = get_unit_for_scope(scope, code=data["unit"].strip())
         people = people.filter(home_unit__path__startswith=unit.path)
         title = unit.name
     else:
@@ -140,9 +131,7 @@ def print_sheet(request: HttpRequest) -> HttpResponse:
     if data["format"] == "pdf":
         out = io.BytesIO()
         printing.cards_pdf(title, cards, out)
-        response = HttpResponse(out.getvalue(), content_type="application/pdf")
-        response["Content-Disposition"] = 'inline; filename="pass-codes.pdf"'
-        return response
+        return download("pdf", "pass-codes", out.getvalue(), disposition="inline")
     return render(
         request,
         "checkpoints/print_cards.html",

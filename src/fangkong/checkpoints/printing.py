@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import segno
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 # Noto CJK ships as OpenType/CFF, which reportlab cannot embed; the Adobe
 # GB1 CID font is referenced instead and every PDF viewer supplies it.
@@ -46,6 +44,9 @@ def png(code: str, scale: int = 8) -> bytes:
 
 
 def _font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
     if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     return CJK_FONT
@@ -53,6 +54,11 @@ def _font() -> str:
 
 def cards_pdf(title: str, cards: list[Card], stream: IO[bytes]) -> None:
     """A4 pages of cards with cutting lines; the QR drawn as vector squares."""
+    # reportlab loads on the first print run, not with every page of the app.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas
+
     font = _font()
     page_width, page_height = A4
     margin = 10 * mm
@@ -81,7 +87,7 @@ def cards_pdf(title: str, cards: list[Card], stream: IO[bytes]) -> None:
     pdf.save()
 
 
-def _draw_qr(pdf: canvas.Canvas, code: str, x: float, y: float, size: float) -> None:
+def _draw_qr(pdf: Canvas, code: str, x: float, y: float, size: float) -> None:
     matrix = [list(row) for row in qr(code).matrix]
     modules = len(matrix)
     module = size / modules

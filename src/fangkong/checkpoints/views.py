@@ -9,7 +9,6 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,18 +27,15 @@ from fangkong.checkpoints.forms import (
 from fangkong.checkpoints.models import Checkpoint
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
+from fangkong.core.exports import download
 from fangkong.core.scoping import scope_for_user
+from fangkong.core.views import require
 from fangkong.regions.models import Unit
-
-
-def _require(request: HttpRequest, capability: str) -> None:
-    if not request.user.can(capability):
-        raise PermissionDenied
 
 
 @login_required
 def checkpoint_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "checkpoints.view")
+    require(request, "checkpoints.view")
     checkpoints = list(queries.checkpoints_for_user(request.user).order_by("unit__path", "name"))
     operable = set(
         queries.checkpoints_for_user(request.user, "checkpoints.operate").values_list(
@@ -70,7 +66,7 @@ def _unit_for(request: HttpRequest, code: str, capability: str) -> Unit | None:
 
 @login_required
 def checkpoint_new(request: HttpRequest) -> HttpResponse:
-    _require(request, "checkpoints.manage")
+    require(request, "checkpoints.manage")
     form = CheckpointForm(request.POST or None, initial={"unit": request.GET.get("unit", "")})
     if request.method == "POST" and form.is_valid():
         unit = _unit_for(request, form.cleaned_data["unit"].strip(), "checkpoints.manage")
@@ -274,7 +270,7 @@ def figures(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
 
 @login_required
 def unit_figures(request: HttpRequest) -> HttpResponse:
-    _require(request, "checkpoints.view")
+    require(request, "checkpoints.view")
     day = _day(request)
     code = request.GET.get("unit", "").strip()
     unit = _unit_for(request, code, "checkpoints.view") if code else None
@@ -297,15 +293,8 @@ def register_xlsx(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
         raise Http404
     out = io.BytesIO()
     services.export_register(Actor.for_user(request.user), checkpoint, day, out, unmasked=unmasked)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     suffix = "-unmasked" if unmasked else ""
-    response["Content-Disposition"] = (
-        f'attachment; filename="register-{checkpoint.pk}-{day:%Y%m%d}{suffix}.xlsx"'
-    )
-    return response
+    return download("xlsx", f"register-{checkpoint.pk}-{day:%Y%m%d}{suffix}", out.getvalue())
 
 
 @login_required
@@ -313,6 +302,4 @@ def allowed_residents_csv(request: HttpRequest, checkpoint_id: int) -> HttpRespo
     checkpoint = queries.get_checkpoint_for_user(request.user, "checkpoints.manage", checkpoint_id)
     out = io.StringIO()
     services.export_allowed_residents(Actor.for_user(request.user), checkpoint, out)
-    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="allowed-{checkpoint.pk}.csv"'
-    return response
+    return download("csv", f"allowed-{checkpoint.pk}", out.getvalue().encode("utf-8-sig"))

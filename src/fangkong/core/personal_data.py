@@ -20,6 +20,7 @@ import hmac
 import os
 import uuid
 from functools import cache
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -109,3 +110,14 @@ def mask_id_number(prefix: str, last4: str) -> str:
 def mask_phone(prefix: str, last4: str) -> str:
     """`138****1234`."""
     return f"{prefix}****{last4}" if last4 else ""
+
+
+def numbers(holder: Any, *, unmasked: bool) -> tuple[str, str]:
+    """The ID number and phone of a registered person or a visitor (anything
+    with the encrypted fields and the masked properties): in full when
+    `unmasked` (the caller checks the role and audits), masked otherwise."""
+    if not unmasked:
+        return holder.masked_id_number, holder.masked_phone
+    id_number = decrypt(holder.id_number_encrypted) if holder.id_number_encrypted else ""
+    phone = decrypt(holder.phone_encrypted) if holder.phone_encrypted else ""
+    return id_number, phone

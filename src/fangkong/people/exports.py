@@ -3,23 +3,19 @@ only for roles allowed to reveal, and then audit-logged by the caller."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 
 from django.utils.translation import gettext as _
 
 from fangkong.core import personal_data
+from fangkong.core.exports import write_table
 from fangkong.people.models import Person
 
 
 def resident_rows(people: Iterable[Person], *, unmasked: bool) -> Iterator[list[str]]:
     for person in people:
-        if unmasked:
-            id_number = personal_data.decrypt(person.id_number_encrypted)
-            phone = personal_data.decrypt(person.phone_encrypted) if person.phone_encrypted else ""
-        else:
-            id_number, phone = person.masked_id_number, person.masked_phone
+        id_number, phone = personal_data.numbers(person, unmasked=unmasked)
         yield [
             person.name,
             id_number,
@@ -44,20 +40,6 @@ def headers() -> list[str]:
 
 
 def write_residents(people: Iterable[Person], fmt: str, *, unmasked: bool) -> bytes:
-    rows = resident_rows(people, unmasked=unmasked)
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Residents"))
-        sheet.append(headers())
-        for row in rows:
-            sheet.append(row)
-        output = io.BytesIO()
-        workbook.save(output)
-        return output.getvalue()
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(headers())
-    writer.writerows(rows)
-    return text.getvalue().encode("utf-8-sig")
+    output = io.BytesIO()
+    write_table(headers(), resident_rows(people, unmasked=unmasked), output, fmt, _("Residents"))
+    return output.getvalue()

@@ -188,10 +188,7 @@ class RevealedNumbers:
 def reveal_person_numbers(actor: Actor, person: Person, *, reason: str = "") -> RevealedNumbers:
     """Decrypt a person's ID and phone numbers for a role allowed to see them.
     The caller checks the role; this leaves the audit trail."""
-    revealed = RevealedNumbers(
-        id_number=personal_data.decrypt(person.id_number_encrypted),
-        phone=personal_data.decrypt(person.phone_encrypted) if person.phone_encrypted else "",
-    )
+    revealed = RevealedNumbers(*personal_data.numbers(person, unmasked=True))
     audit.record(actor, "people.reveal", unit=person.home_unit, target=person, reason=reason)
     return revealed
 

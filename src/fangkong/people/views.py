@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,9 +11,11 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
+from fangkong.core.exports import download
 from fangkong.core.importing import ImportFileError
 from fangkong.core.scoping import scope_for_user
 from fangkong.core.uploads import error_report_response, keep_error_report, with_uploaded_file
+from fangkong.core.views import require
 from fangkong.people import queries, services
 from fangkong.people.exports import write_residents
 from fangkong.people.forms import ImportForm, SearchForm, StatusForm
@@ -24,14 +25,9 @@ from fangkong.regions.queries import get_unit_for_scope
 PAGE_SIZE = 50
 
 
-def _require(request: HttpRequest, capability: str) -> None:
-    if not request.user.can(capability):
-        raise PermissionDenied
-
-
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    _require(request, "people.view")
+    require(request, "people.view")
     form = SearchForm(request.GET or None)
     results, unit = None, None
     if form.is_valid() and form.cleaned_data["q"]:
@@ -93,7 +89,7 @@ def set_status(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
-    _require(request, "people.import")
+    require(request, "people.import")
     result, report_name, file_error = None, None, None
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -147,11 +143,4 @@ def export(request: HttpRequest) -> HttpResponse:
     content = write_residents(
         people.order_by("home_unit__path", "household__label", "name"), fmt, unmasked=unmasked
     )
-    response = HttpResponse(
-        content,
-        content_type="text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="residents-{unit.code}.{fmt}"'
-    return response
+    return download(fmt, f"residents-{unit.code}", content)

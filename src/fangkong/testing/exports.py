@@ -4,40 +4,18 @@ and the retest and resample lists."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import IO, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.exports import write_table
 from fangkong.people.models import Person
 from fangkong.testing.queries import CoverageRow, FollowUpGroup
 
 FORMATS = ("csv", "xlsx")
-
-
-def write_table(
-    headers: Sequence[str], rows: Iterable[Sequence[Any]], output: IO[bytes], fmt: str, title: str
-) -> None:
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append(list(headers))
-        for row in rows:
-            sheet.append(list(row))
-        workbook.save(output)
-        return
-    text = io.TextIOWrapper(output, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    text.flush()
-    text.detach()
 
 
 def coverage_headers() -> list[str]:

@@ -12,9 +12,9 @@ from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
 from fangkong.core.importing import ImportFileError
 from fangkong.core.uploads import error_report_response, keep_error_report, with_uploaded_file
+from fangkong.core.views import scope_or_403
 from fangkong.testing import queries, services
 from fangkong.testing.forms import ImportForm, ReceiveForm, ResultForm
-from fangkong.testing.views import scope_or_403
 
 CAPABILITY = "testing.lab"
 

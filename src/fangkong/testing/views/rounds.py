@@ -10,11 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from fangkong.core.audit import Actor
+from fangkong.core.exports import download
 from fangkong.core.scoping import Scope, scope_for_user
+from fangkong.core.views import scope_or_403
 from fangkong.regions.models import Unit
 from fangkong.testing import exports, queries, services
 from fangkong.testing.models import Round
-from fangkong.testing.views import download, scope_or_403
 
 CAPABILITY = "testing.view"
 PAGE_SIZE = 200

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
 from fangkong.core.scoping import scope_for_user
+from fangkong.core.views import scope_or_403
 from fangkong.people.queries import search_people
 from fangkong.testing import queries, services
 from fangkong.testing.forms import PersonForm, SearchForm, TubeForm
 from fangkong.testing.identify import find_person_to_sample
 from fangkong.testing.models import Site, Tube
-from fangkong.testing.views import scope_or_403
 
 CAPABILITY = "testing.sample"
 # 18 digits (or 17 and X) or 15 digits: an ID number; anything else is a pass code.
