@@ -40,7 +40,6 @@ from fangkong.bulletins.columns import (
 )
 from fangkong.bulletins.registry import metric as find_metric
 from fangkong.core.metrics import CountMetric, UnitQuantity
-from fangkong.regions import rules as region_rules
 from fangkong.regions.models import Unit
 
 
@@ -115,7 +114,7 @@ def ranked_units(under: Unit, level: str) -> list[Unit]:
         units = Unit.objects.filter(parent=under)
     else:
         units = Unit.objects.subtree(under).filter(kind__in=kinds).exclude(pk=under.pk)
-    return sorted(units, key=lambda unit: region_rules.tree_order(unit.path))
+    return list(units.order_by("path"))
 
 
 def count_per_unit(

@@ -35,8 +35,7 @@ def preview(
 
 def issuing_units(scope: Scope) -> list[Unit]:
     """Units in the scope a bulletin can be made for, in tree order."""
-    units = Unit.objects.for_scope(scope).filter(kind__in=ISSUING_KINDS)
-    return sorted(units, key=lambda unit: region_rules.tree_order(unit.path))
+    return list(Unit.objects.for_scope(scope).filter(kind__in=ISSUING_KINDS).order_by("path"))
 
 
 def issued_for_scope(scope: Scope) -> QuerySet[IssuedBulletin]:

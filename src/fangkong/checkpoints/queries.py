@@ -186,10 +186,12 @@ def _figures(day: datetime.date, row: dict[str, Any]) -> DayFigures:
     return figures
 
 
-def day_figures(entries: QuerySet[Entry], day: datetime.date) -> DayFigures:
+def _of_day(entries: QuerySet[Entry], day: datetime.date) -> QuerySet[Entry]:
     start, end = day_window(day)
-    of_day = entries.filter(observed_at__gte=start, observed_at__lt=end)
-    figures = _figures(day, of_day.aggregate(**_aggregates()))
+    return entries.filter(observed_at__gte=start, observed_at__lt=end)
+
+
+def _by_hour(of_day: QuerySet[Entry]) -> list[tuple[int, int]]:
     hours = {
         row["hour"]: row["n"]
         for row in of_day.annotate(hour=ExtractHour("observed_at"))
@@ -197,7 +199,13 @@ def day_figures(entries: QuerySet[Entry], day: datetime.date) -> DayFigures:
         .annotate(n=Count("id"))
         .order_by()
     }
-    figures.by_hour = [(hour, hours.get(hour, 0)) for hour in range(24)]
+    return [(hour, hours.get(hour, 0)) for hour in range(24)]
+
+
+def day_figures(entries: QuerySet[Entry], day: datetime.date) -> DayFigures:
+    of_day = _of_day(entries, day)
+    figures = _figures(day, of_day.aggregate(**_aggregates()))
+    figures.by_hour = _by_hour(of_day)
     return figures
 
 
@@ -213,26 +221,25 @@ def unit_figures(
     checkpoints = list(
         checkpoints_for_user(user, "checkpoints.view").filter(unit__path__startswith=unit.path)
     )
-    entries = Entry.objects.filter(checkpoint__in=[c.pk for c in checkpoints])
-    total = day_figures(entries, day)
-    start, end = day_window(day)
+    of_day = _of_day(Entry.objects.filter(checkpoint__in=[c.pk for c in checkpoints]), day)
     per_checkpoint = {
         row["checkpoint"]: row
-        for row in entries.filter(observed_at__gte=start, observed_at__lt=end)
-        .values("checkpoint")
-        .annotate(**_aggregates())
-        .order_by()
+        for row in of_day.values("checkpoint").annotate(**_aggregates()).order_by()
     }
+    # The unit's total is the sum of its checkpoints' rows: every count adds up.
+    total = _figures(
+        day, {name: sum(row[name] for row in per_checkpoint.values()) for name in _aggregates()}
+    )
+    total.by_hour = _by_hour(of_day)
     rows = [(c, _figures(day, per_checkpoint.get(c.pk, {}))) for c in checkpoints]
     return total, rows
 
 
 def today_counts(checkpoint: Checkpoint) -> dict[str, int]:
-    start, end = day_window(timezone.localdate())
     aggregates = _aggregates()
-    return Entry.objects.filter(
-        checkpoint=checkpoint, observed_at__gte=start, observed_at__lt=end
-    ).aggregate(**{name: aggregates[name] for name in ("entries", "admitted", "denied")})
+    return _of_day(Entry.objects.filter(checkpoint=checkpoint), timezone.localdate()).aggregate(
+        **{name: aggregates[name] for name in ("entries", "admitted", "denied")}
+    )
 
 
 # --- pass codes --------------------------------------------------------------------

@@ -87,9 +87,3 @@ def path_for(parent_path: str, unit_id: int) -> str:
 
 def ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.split(".") if part]
-
-
-def tree_order(path: str) -> tuple[int, ...]:
-    """Sort key for units in tree order, siblings in the order they were
-    created: the same order as the path's text, for lists sorted in Python."""
-    return tuple(ancestor_ids(path))

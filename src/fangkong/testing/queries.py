@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.scoping import Scope
 from fangkong.people.models import Household, Person
 from fangkong.regions.models import Unit
-from fangkong.regions.rules import ancestor_ids, tree_order
+from fangkong.regions.rules import ancestor_ids
 from fangkong.testing import rules
 from fangkong.testing.models import Result, Round, Sample, Site, Tube
 
@@ -60,7 +60,7 @@ def get_round_for_scope(scope: Scope, round_id: Any) -> Round:
 
 
 def round_units(testing_round: Round) -> list[Unit]:
-    return sorted(testing_round.units.all(), key=lambda unit: tree_order(unit.path))
+    return list(testing_round.units.order_by("path"))
 
 
 def sites_for_scope(scope: Scope, testing_round: Round | None = None) -> QuerySet[Site]:
@@ -122,9 +122,7 @@ def coverage_roots(testing_round: Round, scope: Scope, under: Unit | None = None
                 inner = [path for path in limit.paths if path.startswith(unit.path)]
                 found.extend(Unit.objects.filter(path__in=inner))
         roots = found
-    return sorted(
-        {unit.pk: unit for unit in roots}.values(), key=lambda unit: tree_order(unit.path)
-    )
+    return sorted({unit.pk: unit for unit in roots}.values(), key=lambda unit: unit.path)
 
 
 def _paths_sql(paths: list[str], column: str) -> tuple[str, list[str]]:
@@ -204,7 +202,7 @@ def unit_coverage(
         where |= Q(path__startswith=root.path) & (
             Q(depth__lte=root.depth + depth) if depth is not None else Q()
         )
-    units = sorted(Unit.objects.filter(where), key=lambda unit: tree_order(unit.path))
+    units = list(Unit.objects.filter(where).order_by("path"))
     rows = {unit.pk: CoverageRow(name=unit.name, code=unit.code, unit=unit) for unit in units}
     for unit in units:
         if unit.parent_id in rows:
@@ -318,7 +316,7 @@ def follow_up_groups(samples: list[Sample]) -> list[FollowUpGroup]:
         ]
         community = units[rules.grassroots_of(chain)]
         groups.setdefault(community.pk, FollowUpGroup(community)).samples.append(sample)
-    return sorted(groups.values(), key=lambda group: tree_order(group.community.path))
+    return sorted(groups.values(), key=lambda group: group.community.path)
 
 
 # Sites ----------------------------------------------------------------------

@@ -10,7 +10,6 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from fangkong.core.scoping import Scope
 from fangkong.regions.models import Unit
-from fangkong.regions.rules import ancestor_ids
 from fangkong.vaccination.models import Dose, TargetPopulation
 
 
@@ -51,5 +50,6 @@ def target_populations(
 def administering_units(scope: Scope) -> list[Unit]:
     """Units in the scope that may give doses, in tree order (the scope's top
     units first); compounds and schools do not vaccinate."""
-    units = Unit.objects.for_scope(scope).exclude(kind__in=["compound", "school"])
-    return sorted(units, key=lambda unit: ancestor_ids(unit.path))
+    return list(
+        Unit.objects.for_scope(scope).exclude(kind__in=["compound", "school"]).order_by("path")
+    )

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fangkong.accounts import services
 from fangkong.accounts.models import DeviceToken
 from fangkong.core.audit import Actor
-from fangkong.regions.models import Unit
+from fangkong.regions.cli import unit_by_code
 
 
 class Command(BaseCommand):
@@ -42,9 +42,7 @@ class Command(BaseCommand):
             return
         if not options["unit"] or not options["name"]:
             raise CommandError("--unit and --name are required")
-        unit = Unit.objects.filter(code=options["unit"]).first()
-        if unit is None:
-            raise CommandError(f"unknown unit code {options['unit']}")
+        unit = unit_by_code(options["unit"])
         device, token = services.create_device_token(actor, unit=unit, name=options["name"])
         self.stderr.write(f"device {device.pk} at {unit.name}; the token is shown only now:")
         self.stdout.write(token)

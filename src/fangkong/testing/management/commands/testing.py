@@ -23,7 +23,7 @@ from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
 from fangkong.core.importing import ImportFileError, finish_import_command
 from fangkong.core.scoping import Scope
-from fangkong.regions.models import Unit
+from fangkong.regions.cli import unit_by_code
 from fangkong.testing import exports, queries, rules, services
 from fangkong.testing.models import POOL_SIZES, Round
 
@@ -88,7 +88,7 @@ class Command(BaseCommand):
             raise CommandError(f"{error.field}: {error}") from None
 
     def do_round_add(self, actor: Actor, options: dict[str, Any]) -> None:
-        units = [_unit(code) for code in options["under"]]
+        units = [unit_by_code(code, "--under") for code in options["under"]]
         testing_round = services.create_round(
             actor,
             name=options["name"],
@@ -103,7 +103,7 @@ class Command(BaseCommand):
         site = services.create_site(
             actor,
             round=_round(options["round"]),
-            unit=_unit(options["unit"]),
+            unit=unit_by_code(options["unit"]),
             name=options["name"],
             pool_size=options["pool_size"],
         )
@@ -135,7 +135,7 @@ class Command(BaseCommand):
 
     def do_coverage(self, actor: Actor, options: dict[str, Any]) -> None:
         testing_round = _round(options["round"])
-        under = _unit(options["under"])
+        under = unit_by_code(options["under"], "--under")
         if not queries.coverage_roots(testing_round, Scope.all(), under):
             raise CommandError(f"{under.code} ({under.name}) is outside the round's units")
         rows = queries.unit_coverage(testing_round, Scope.all(), under)
@@ -144,7 +144,7 @@ class Command(BaseCommand):
 
     def do_not_sampled(self, actor: Actor, options: dict[str, Any]) -> None:
         testing_round = _round(options["round"])
-        under = _unit(options["under"])
+        under = unit_by_code(options["under"], "--under")
         people = queries.not_sampled(testing_round, Scope.all(), under)
         with _output(options["output"]) as out:
             exports.write_not_sampled(people.iterator(chunk_size=2000), out, options["format"])
@@ -154,13 +154,6 @@ def _round(reference: str) -> Round:
     found = queries.find_round(reference)
     if found is None:
         raise CommandError(f"no round with the name or id {reference!r}")
-    return found
-
-
-def _unit(code: str) -> Unit:
-    found = Unit.objects.filter(code=code).first()
-    if found is None:
-        raise CommandError(f"unknown unit code {code}")
     return found
 
 
