@@ -8,10 +8,15 @@ from fangkong.checkpoints.models import Checkpoint, CheckpointStaff, Entry, Pass
 from fangkong.core.admin import ReadOnlyAdmin
 from fangkong.core.audit import Actor
 
-POLICY_FIELDS = list(services.POLICY_FIELDS)
-
 
 class CheckpointStaffFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if form.instance.pk is not None:
+            # Changing the user of a binding would bind the new one and leave
+            # the old one bound: remove the row and add another instead.
+            form.fields["user"].disabled = True
+
     def clean(self) -> None:
         super().clean()
         for form in self.forms:
@@ -39,15 +44,27 @@ class CheckpointAdmin(admin.ModelAdmin):
     raw_id_fields = ["unit"]
     inlines = [CheckpointStaffInline]
 
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        # A checkpoint stays at its unit: its entries and figures belong there.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if obj is None else [*readonly, "unit"]
+
     def save_model(self, request, obj, form, change) -> None:
         # Through the services, so the policy is checked and the change audited.
         actor = Actor.for_user(request.user)
-        policy = {field: getattr(obj, field) for field in POLICY_FIELDS}
+        policy = {field: getattr(obj, field) for field in services.POLICY_FIELDS}
         if change:
-            services.update_checkpoint(actor, obj, name=obj.name, is_active=obj.is_active, **policy)
+            services.update_checkpoint(
+                actor, obj, name=obj.name, kind=obj.kind, is_active=obj.is_active, **policy
+            )
         else:
             created = services.create_checkpoint(
-                actor, unit=obj.unit, name=obj.name, kind=obj.kind, **policy
+                actor,
+                unit=obj.unit,
+                name=obj.name,
+                kind=obj.kind,
+                is_active=obj.is_active,
+                **policy,
             )
             obj.pk = created.pk
 
@@ -85,10 +102,8 @@ class EntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PassCode)
-class PassCodeAdmin(admin.ModelAdmin):
-    list_display = ["person", "version", "issued_on", "issued_by"]
-    raw_id_fields = ["person"]
-    readonly_fields = ["person", "version", "issued_on", "issued_at", "issued_by"]
+class PassCodeAdmin(ReadOnlyAdmin):
+    """Read-only: codes are issued and reissued on the pass-code pages, which
+    audit it; a change or deletion here would leave no trace."""
 
-    def has_add_permission(self, request) -> bool:
-        return False  # issued on the pass-code pages, which audit it
+    list_display = ["person", "version", "issued_on", "issued_by"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.checkpoints import passcodes, rules, services
-from fangkong.checkpoints.models import CheckpointKind, HealthCode, Method, StarAction
+from fangkong.checkpoints.models import CheckpointKind, Direction, HealthCode, Method, StarAction
 from fangkong.checkpoints.registration import EntryInput, VisitorInput
 from fangkong.people.models import Status
 
-ADMISSIBLE_CODE_CHOICES = [("green", _("green")), ("yellow", _("yellow"))]
+ADMISSIBLE_CODE_CHOICES = [
+    (code, label) for code, label in HealthCode.choices if code in services.ADMISSIBLE_HEALTH_CODES
+]
 _THREE_DIGITS = re.compile(r"^\d{3}$")
 
 
@@ -55,7 +56,7 @@ class CheckpointForm(forms.Form):
     negative_test_hours = forms.IntegerField(
         label=_("Negative test valid for (hours)"),
         min_value=1,
-        max_value=336,
+        max_value=rules.MAX_NEGATIVE_TEST_HOURS,
         initial=rules.DEFAULT_NEGATIVE_TEST_HOURS,
     )
     denied_statuses = forms.MultipleChoiceField(
@@ -96,7 +97,7 @@ class DutyEntryForm(forms.Form):
     itinerary_star = forms.TypedChoiceField(
         choices=[("0", _("No star")), ("1", _("Star"))], coerce=lambda v: v == "1", initial="0"
     )
-    direction = forms.ChoiceField(choices=[("in", _("In")), ("out", _("Out"))], initial="in")
+    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.IN)
     temperature = forms.CharField(max_length=8, required=False)
 
     def clean_temperature(self) -> Decimal | None:
@@ -151,10 +152,6 @@ class DutyEntryForm(forms.Form):
             method=Method.DUTY_PAGE,
         )
 
-    @staticmethod
-    def fresh_uuid() -> uuid.UUID:
-        return uuid.uuid4()
-
 
 class ArchiveLookupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50, required=False)
@@ -164,7 +161,6 @@ class ArchiveLookupForm(forms.Form):
 
 class DayForm(forms.Form):
     day = forms.DateField(label=_("Day"), required=False)
-    unit = forms.CharField(label=_("Unit code"), max_length=32, required=False)
 
 
 class PrintForm(forms.Form):

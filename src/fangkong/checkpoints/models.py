@@ -136,7 +136,7 @@ class Checkpoint(TimestampedModel):
     negative_test_hours = models.PositiveSmallIntegerField(
         _("negative test valid for (hours)"),
         default=rules.DEFAULT_NEGATIVE_TEST_HOURS,
-        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        validators=[MinValueValidator(1), MaxValueValidator(rules.MAX_NEGATIVE_TEST_HOURS)],
     )
     denied_statuses = models.JSONField(_("denied statuses"), default=_default_denied_statuses)
     staff = models.ManyToManyField(

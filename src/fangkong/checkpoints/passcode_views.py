@@ -108,7 +108,7 @@ def print_sheet(request: HttpRequest) -> HttpResponse:
         people = people.filter(home_unit__path__startswith=unit.path)
         title = unit.name
     else:
-        return render(request, "checkpoints/print_choose.html", {"form": form})
+        return render(request, "checkpoints/print_choose.html")
     if data["only_without_smartphone"]:
         people = people.filter(has_smartphone=False)
     people = list(people.order_by("home_unit__path", "household__label", "name")[: MAX_PRINT + 1])

@@ -23,6 +23,9 @@ DEFAULT_FEVER_THRESHOLD = Decimal("37.3")
 DEFAULT_ADMITTED_HEALTH_CODES = ("green",)
 DEFAULT_DENIED_STATUSES = ("home_quarantine", "central_quarantine", "close_contact", "positive")
 DEFAULT_NEGATIVE_TEST_HOURS = 48
+# Two weeks: an older test says nothing about today; the policy form, the
+# service and the model field share this bound.
+MAX_NEGATIVE_TEST_HOURS = 24 * 14
 
 # A device clock may run this far ahead of the server's.
 CLOCK_SKEW = datetime.timedelta(minutes=5)

@@ -81,28 +81,49 @@ def _check_policy(values: dict[str, Any]) -> dict[str, Any]:
         clean["denied_statuses"] = statuses
     if "star_action" in clean and clean["star_action"] not in StarAction.values:
         raise CheckpointError("star_action", _("unknown itinerary-star action"))
-    if "negative_test_hours" in clean and not 1 <= int(clean["negative_test_hours"]) <= 336:
-        raise CheckpointError("negative_test_hours", _("between 1 and 336 hours"))
+    hours = rules.MAX_NEGATIVE_TEST_HOURS
+    if "negative_test_hours" in clean and not 1 <= int(clean["negative_test_hours"]) <= hours:
+        raise CheckpointError(
+            "negative_test_hours", _("between 1 and %(hours)d hours") % {"hours": hours}
+        )
     unknown = set(clean) - set(POLICY_FIELDS)
     if unknown:
         raise CheckpointError(sorted(unknown)[0], _("not a policy setting"))
     return clean
 
 
+def _kind(unit: Unit, kind: str | None) -> str:
+    # No kind given: the kind the unit suggests (a compound has a gate).
+    kind = kind or KIND_FOR_UNIT.get(unit.kind, CheckpointKind.OTHER)
+    if kind not in CheckpointKind.values:
+        raise CheckpointError("kind", _("unknown checkpoint kind"))
+    return kind
+
+
 @transaction.atomic
 def create_checkpoint(
-    actor: Actor, *, unit: Unit, name: str, kind: str | None = None, **policy: Any
+    actor: Actor,
+    *,
+    unit: Unit,
+    name: str,
+    kind: str | None = None,
+    is_active: bool = True,
+    **policy: Any,
 ) -> Checkpoint:
-    """A new checkpoint at `unit`, with the default policy unless given."""
+    """A new checkpoint at `unit`, open unless `is_active` is false, with the
+    default policy unless given."""
     name = (name or "").strip()
     if not name:
         raise CheckpointError("name", _("name is empty"))
     if Checkpoint.objects.filter(unit=unit, name=name).exists():
         raise CheckpointError("name", _("this unit already has a checkpoint with this name"))
-    kind = kind or KIND_FOR_UNIT.get(unit.kind, CheckpointKind.OTHER)
-    if kind not in CheckpointKind.values:
-        raise CheckpointError("kind", _("unknown checkpoint kind"))
-    checkpoint = Checkpoint(unit=unit, name=name, kind=kind, **_check_policy(policy))
+    checkpoint = Checkpoint(
+        unit=unit,
+        name=name,
+        kind=_kind(unit, kind),
+        is_active=bool(is_active),
+        **_check_policy(policy),
+    )
     checkpoint.save()
     audit.record(actor, "checkpoints.create", unit=unit, target=checkpoint, name=name)
     return checkpoint
@@ -110,11 +131,18 @@ def create_checkpoint(
 
 @transaction.atomic
 def update_checkpoint(
-    actor: Actor, checkpoint: Checkpoint, *, name: str | None = None, **changes: Any
+    actor: Actor,
+    checkpoint: Checkpoint,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    is_active: bool | None = None,
+    **policy: Any,
 ) -> Checkpoint:
-    """Change the name, open state or policy of a checkpoint."""
-    is_active = changes.pop("is_active", None)
-    policy = _check_policy(changes)
+    """Change the name, kind, open state or policy of a checkpoint; what is
+    None (or not given) is left as it is. An empty `kind` takes the kind
+    from the unit, as on creation."""
+    clean = _check_policy(policy)
     if name is not None:
         name = name.strip()
         if not name:
@@ -122,23 +150,24 @@ def update_checkpoint(
         clash = Checkpoint.objects.filter(unit=checkpoint.unit, name=name).exclude(pk=checkpoint.pk)
         if clash.exists():
             raise CheckpointError("name", _("this unit already has a checkpoint with this name"))
-        checkpoint.name = name
+        clean["name"] = name
+    if kind is not None:
+        clean["kind"] = _kind(checkpoint.unit, kind)
     if is_active is not None:
-        checkpoint.is_active = bool(is_active)
-    for key, value in policy.items():
+        clean["is_active"] = bool(is_active)
+    for key, value in clean.items():
         setattr(checkpoint, key, value)
-    checkpoint.save()
-    changed = set(policy)
-    if name is not None:
-        changed.add("name")
-    if is_active is not None:
-        changed.add("is_active")
+    changed = sorted(clean)
+    # Only what was validated and is audited below is written: a caller's
+    # other changes to the instance (the admin's form sets every field on
+    # it) stay out of the database.
+    checkpoint.save(update_fields=[*changed, "updated_at"])
     audit.record(
         actor,
         "checkpoints.update",
         unit=checkpoint.unit,
         target=checkpoint,
-        changed=sorted(changed),
+        changed=changed,
     )
     return checkpoint
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -79,6 +80,7 @@ def checkpoint_new(request: HttpRequest) -> HttpResponse:
                     unit=unit,
                     name=form.cleaned_data["name"],
                     kind=form.cleaned_data["kind"] or None,
+                    is_active=form.cleaned_data["is_active"],
                     **form.policy(),
                 )
             except FieldError as error:
@@ -111,6 +113,7 @@ def checkpoint_edit(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
                 Actor.for_user(request.user),
                 checkpoint,
                 name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
                 is_active=form.cleaned_data["is_active"],
                 **form.policy(),
             )
@@ -166,18 +169,14 @@ def _duty_context(checkpoint: Checkpoint) -> dict:
         "checkpoint": checkpoint,
         "recent": queries.recent_entries(checkpoint),
         "counts": queries.today_counts(checkpoint),
-        "new_uuid": DutyEntryForm.fresh_uuid(),
+        "new_uuid": uuid.uuid4(),
     }
 
 
 @login_required
 def duty(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = queries.get_checkpoint_for_user(request.user, "checkpoints.operate", checkpoint_id)
-    return render(
-        request,
-        "checkpoints/duty.html",
-        {**_duty_context(checkpoint), "form": DutyEntryForm(), "lookup": ArchiveLookupForm()},
-    )
+    return render(request, "checkpoints/duty.html", _duty_context(checkpoint))
 
 
 @login_required
@@ -207,13 +206,8 @@ def duty_register(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
         "error": error,
         "error_field": error_field,
     }
-    if request.htmx:
-        return render(request, "checkpoints/_duty_result.html", context)
-    return render(
-        request,
-        "checkpoints/duty.html",
-        {**context, "form": DutyEntryForm(), "lookup": ArchiveLookupForm()},
-    )
+    template = "checkpoints/_duty_result.html" if request.htmx else "checkpoints/duty.html"
+    return render(request, template, context)
 
 
 @login_required
@@ -221,17 +215,15 @@ def duty_register(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
 def duty_lookup(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = queries.get_checkpoint_for_user(request.user, "checkpoints.operate", checkpoint_id)
     form = ArchiveLookupForm(request.GET)
-    people = (
-        queries.search_archive(
+    people, asked = [], False
+    if form.is_valid():
+        people = queries.search_archive(
             checkpoint,
             name=form.cleaned_data["name"],
             last4=form.cleaned_data["last4"],
             household=form.cleaned_data["household"],
         )
-        if form.is_valid()
-        else []
-    )
-    asked = form.is_valid() and any(form.cleaned_data.values())
+        asked = any(form.cleaned_data.values())
     return render(request, "checkpoints/_archive.html", {"people": people, "asked": asked})
 
 
@@ -239,7 +231,10 @@ def duty_lookup(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
 @require_GET
 def duty_recent(request: HttpRequest, checkpoint_id: int) -> HttpResponse:
     checkpoint = queries.get_checkpoint_for_user(request.user, "checkpoints.operate", checkpoint_id)
-    return render(request, "checkpoints/_recent.html", _duty_context(checkpoint))
+    # The fragment lists the recent entries only: no counts, no fresh UUID.
+    return render(
+        request, "checkpoints/_recent.html", {"recent": queries.recent_entries(checkpoint)}
+    )
 
 
 # --- figures and records ------------------------------------------------------------

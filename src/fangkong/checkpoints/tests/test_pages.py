@@ -42,6 +42,29 @@ def duty_post(client, checkpoint, **fields):
     )
 
 
+def admin_checkpoint_post(client, url, unit, staff=(), initial=0, **fields):
+    """POST the admin's checkpoint form: the default policy, `fields` over
+    it, and `staff` as the inline rows (dicts of their fields)."""
+    data = {
+        "unit": unit.pk,
+        "name": "北门",
+        "kind": "compound_gate",
+        "is_active": "on",
+        "fever_threshold": "37.3",
+        "mask_required": "on",
+        "admitted_health_codes": '["green"]',
+        "star_action": "deny",
+        "negative_test_hours": "48",
+        "denied_statuses": '["positive"]',
+        "checkpointstaff_set-TOTAL_FORMS": str(len(staff)),
+        "checkpointstaff_set-INITIAL_FORMS": str(initial),
+        **fields,
+    }
+    for index, row in enumerate(staff):
+        data.update({f"checkpointstaff_set-{index}-{key}": value for key, value in row.items()})
+    return client.post(url, data)
+
+
 def test_it_creates_a_checkpoint_from_the_command_line(city):
     out = io.StringIO()
     call_command("checkpoint", "add", "--unit", city.shenghe.code, "--name", "东门", stdout=out)
@@ -62,6 +85,13 @@ def test_it_creates_a_checkpoint_from_the_command_line(city):
         "positive",
     ]
     assert AuditEvent.objects.filter(action="checkpoints.create").exists()
+
+
+def test_it_names_the_option_of_an_unknown_unit_on_the_command_line(city):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--unit: unknown unit code NOPE"):
+        call_command("checkpoint", "add", "--unit", "NOPE", "--name", "东门")
 
 
 def test_it_creates_a_checkpoint_on_a_page(cadre_client, city):
@@ -104,23 +134,7 @@ def test_it_refuses_a_checkpoint_outside_the_area(cadre_client, city):
 def test_it_creates_a_checkpoint_in_the_admin(city):
     admin = make_user("root", is_superuser=True)
     client = logged_in(admin)
-    response = client.post(
-        "/admin/checkpoints/checkpoint/add/",
-        {
-            "unit": city.shenghe.pk,
-            "name": "北门",
-            "kind": "compound_gate",
-            "is_active": "on",
-            "fever_threshold": "37.3",
-            "mask_required": "on",
-            "admitted_health_codes": '["green"]',
-            "star_action": "deny",
-            "negative_test_hours": "48",
-            "denied_statuses": '["positive"]',
-            "checkpointstaff_set-TOTAL_FORMS": "0",
-            "checkpointstaff_set-INITIAL_FORMS": "0",
-        },
-    )
+    response = admin_checkpoint_post(client, "/admin/checkpoints/checkpoint/add/", city.shenghe)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Checkpoint.objects.get().name == "北门"
     assert AuditEvent.objects.filter(action="checkpoints.create").exists()
@@ -136,27 +150,15 @@ def test_it_binds_staff_in_the_admin_through_the_service(city, north_gate, gate_
     binding = CheckpointStaff.objects.get(checkpoint=north_gate, user=gate_staff)
 
     def change(user):
-        return client.post(
+        return admin_checkpoint_post(
+            client,
             f"/admin/checkpoints/checkpoint/{north_gate.pk}/change/",
-            {
-                "unit": city.shenghe.pk,
-                "name": "北门",
-                "kind": "compound_gate",
-                "is_active": "on",
-                "fever_threshold": "37.3",
-                "mask_required": "on",
-                "admitted_health_codes": '["green"]',
-                "star_action": "deny",
-                "negative_test_hours": "48",
-                "denied_statuses": '["positive"]',
-                "checkpointstaff_set-TOTAL_FORMS": "2",
-                "checkpointstaff_set-INITIAL_FORMS": "1",
-                "checkpointstaff_set-0-id": binding.pk,
-                "checkpointstaff_set-0-checkpoint": north_gate.pk,
-                "checkpointstaff_set-0-user": gate_staff.pk,
-                "checkpointstaff_set-1-checkpoint": north_gate.pk,
-                "checkpointstaff_set-1-user": user.pk,
-            },
+            city.shenghe,
+            staff=[
+                {"id": binding.pk, "checkpoint": north_gate.pk, "user": gate_staff.pk},
+                {"checkpoint": north_gate.pk, "user": user.pk},
+            ],
+            initial=1,
         )
 
     assert change(outsider).status_code == 200  # refused, shown on the form
@@ -166,6 +168,116 @@ def test_it_binds_staff_in_the_admin_through_the_service(city, north_gate, gate_
         "gate_second",
     }
     assert AuditEvent.objects.filter(action="checkpoints.bind_staff").count() == 2
+
+
+def test_it_keeps_the_unit_and_audits_every_change_in_the_admin(city, north_gate):
+    client = logged_in(make_user("root", is_superuser=True))
+    url = f"/admin/checkpoints/checkpoint/{north_gate.pk}/change/"
+    assert 'name="unit"' not in client.get(url).content.decode()
+    response = admin_checkpoint_post(client, url, city.zhangbukou, kind="other")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    north_gate.refresh_from_db()
+    assert (north_gate.unit, north_gate.kind) == (city.shenghe, "other")
+    event = AuditEvent.objects.filter(action="checkpoints.update").get()
+    assert "kind" in event.detail["changed"] and "unit" not in event.detail["changed"]
+
+
+def test_it_writes_only_the_fields_update_checkpoint_audits(city, north_gate):
+    before = north_gate.updated_at
+    north_gate.unit = city.zhangbukou  # a change the service neither checks nor audits
+    services.update_checkpoint(SYSTEM, north_gate, mask_required=False)
+    north_gate.refresh_from_db()
+    assert north_gate.unit == city.shenghe
+    assert not north_gate.mask_required
+    assert north_gate.updated_at > before
+
+
+def test_it_does_not_rebind_a_changed_user_in_the_admin_inline(city, north_gate, gate_staff):
+    from fangkong.checkpoints.models import CheckpointStaff
+
+    make_user("gate_second", "gate_staff", city.shenghe)
+    other = make_user("gate_third", "gate_staff", city.shenghe)
+    client = logged_in(make_user("root", is_superuser=True))
+    binding = CheckpointStaff.objects.get(checkpoint=north_gate, user=gate_staff)
+    response = admin_checkpoint_post(
+        client,
+        f"/admin/checkpoints/checkpoint/{north_gate.pk}/change/",
+        city.shenghe,
+        staff=[{"id": binding.pk, "checkpoint": north_gate.pk, "user": other.pk}],
+        initial=1,
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(north_gate.staff.values_list("username", flat=True)) == ["gate_shenghe"]
+    assert AuditEvent.objects.filter(action="checkpoints.bind_staff").count() == 1
+
+
+def test_it_lets_no_pass_code_be_deleted_in_the_admin(resident, resident_code):
+    from fangkong.checkpoints.models import PassCode
+
+    client = logged_in(make_user("root", is_superuser=True))
+    url = f"/admin/checkpoints/passcode/{resident.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert PassCode.objects.filter(person=resident).exists()
+
+
+SETTINGS = {
+    "name": "北门",
+    "kind": "compound_gate",
+    "is_active": "on",
+    "fever_threshold": "37.3",
+    "mask_required": "on",
+    "admitted_health_codes": ["green"],
+    "star_action": "deny",
+    "negative_test_hours": "48",
+    "denied_statuses": ["positive"],
+}
+
+
+def test_it_changes_the_kind_on_the_settings_page(cadre_client, north_gate):
+    response = cadre_client.post(
+        f"/checkpoints/{north_gate.pk}/edit/", {**SETTINGS, "kind": "school_gate"}
+    )
+    assert response.status_code == 302
+    north_gate.refresh_from_db()
+    assert north_gate.kind == "school_gate"
+    assert "kind" in AuditEvent.objects.get(action="checkpoints.update").detail["changed"]
+
+
+def test_it_creates_a_closed_checkpoint_on_a_page(cadre_client, city):
+    settings = {key: value for key, value in SETTINGS.items() if key != "is_active"}
+    response = cadre_client.post("/checkpoints/new/", {**settings, "unit": city.shenghe.code})
+    assert response.status_code == 302
+    assert not Checkpoint.objects.get(name="北门").is_active
+
+
+def test_it_refuses_an_unknown_kind_and_too_long_a_test_window(north_gate):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        with pytest.raises(services.CheckpointError) as kind:
+            services.update_checkpoint(SYSTEM, north_gate, kind="moat")
+        with pytest.raises(services.CheckpointError) as hours:
+            services.update_checkpoint(SYSTEM, north_gate, negative_test_hours=24 * 14 + 1)
+    assert (kind.value.field, str(kind.value)) == ("kind", "未知的卡点类型")
+    assert (hours.value.field, str(hours.value)) == (
+        "negative_test_hours",
+        "须在 1 至 336 小时之间",
+    )
+
+
+def test_it_refreshes_the_recent_entries_without_counting_the_day(
+    staff_client, north_gate, monkeypatch
+):
+    from fangkong.checkpoints import queries
+
+    def no_counts(checkpoint):
+        raise AssertionError("the recent entries need no counts")
+
+    monkeypatch.setattr(queries, "today_counts", no_counts)
+    response = staff_client.get(f"/checkpoints/{north_gate.pk}/duty/recent/")
+    assert response.status_code == 200
+    assert "new_uuid" not in response.context
+    assert "最近登记" in response.content.decode()
 
 
 def test_it_shows_the_duty_page_in_chinese(staff_client, north_gate):

@@ -14,7 +14,7 @@ from fangkong.checkpoints import services
 from fangkong.checkpoints.models import Checkpoint, CheckpointKind
 from fangkong.core.audit import Actor
 from fangkong.core.errors import FieldError
-from fangkong.regions.models import Unit
+from fangkong.regions.cli import unit_by_code
 
 
 class Command(BaseCommand):
@@ -32,12 +32,6 @@ class Command(BaseCommand):
         bind.add_argument("--id", type=int, required=True, help="checkpoint id")
         bind.add_argument("--user", required=True, help="username")
 
-    def _unit(self, code: str) -> Unit:
-        unit = Unit.objects.filter(code=code).first()
-        if unit is None:
-            raise CommandError(f"unknown unit code {code}")
-        return unit
-
     def handle(self, *args: Any, **options: Any) -> None:
         actor = Actor.system("checkpoint")
         verb = options["verb"]
@@ -45,7 +39,7 @@ class Command(BaseCommand):
             if verb == "add":
                 checkpoint = services.create_checkpoint(
                     actor,
-                    unit=self._unit(options["unit"]),
+                    unit=unit_by_code(options["unit"]),
                     name=options["name"],
                     kind=options["kind"],
                 )
@@ -54,7 +48,7 @@ class Command(BaseCommand):
                 checkpoints = Checkpoint.objects.select_related("unit")
                 if options["unit"]:
                     checkpoints = checkpoints.filter(
-                        unit__path__startswith=self._unit(options["unit"]).path
+                        unit__path__startswith=unit_by_code(options["unit"]).path
                     )
                 for checkpoint in checkpoints:
                     state = "open" if checkpoint.is_active else "closed"

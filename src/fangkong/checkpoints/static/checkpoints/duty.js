@@ -8,9 +8,7 @@
   function byId(id) { return document.getElementById(id); }
 
   function setTemperature(value) {
-    var input = byId("temperature");
-    input.value = value;
-    input.dispatchEvent(new Event("input"));
+    byId("temperature").value = value;
   }
 
   function pressKey(key) {
@@ -40,8 +38,7 @@
       picked.hidden = false;
       identifier.value = "";
       identifier.hidden = true;
-      var archive = byId("archive");
-      if (archive) archive.open = false;
+      byId("archive").open = false;
       byId("temperature").focus();
     } else {
       picked.hidden = true;
