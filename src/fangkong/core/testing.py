@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,3 +81,16 @@ def logged_in(user: Any) -> Any:
     client = Client()
     client.force_login(user)
     return client
+
+
+def settings_at_start(
+    name: str, var_dir: Any, **environment: str | None
+) -> subprocess.CompletedProcess:
+    """Load fangkong's settings in a fresh process with these environment
+    changes (None removes a variable) and print setting `name`: what a
+    server would start with. `var_dir` keeps the process's files apart."""
+    env = {key: value for key, value in os.environ.items() if key not in environment}
+    env.update({key: value for key, value in environment.items() if value is not None})
+    env["FANGKONG_VAR_DIR"] = str(var_dir)
+    script = f"import fangkong.settings as s; print(s.{name})"
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)

@@ -3,6 +3,7 @@ printing A4 sheets for a household or a compound (PDF or print page)."""
 
 from __future__ import annotations
 
+import base64
 import re
 
 from fangkong.checkpoints import passcodes, services
@@ -86,10 +87,58 @@ def test_it_prints_a_compound_s_elders_as_pdf(cadre_client, resident, city):
     assert PassCode.objects.count() == 14
 
 
-def test_it_prints_codes_that_verify(cadre_client, resident):
+def test_it_prints_codes_that_verify(cadre_client, client, resident):
     page = cadre_client.get(
         "/checkpoints/codes/print/", {"household": resident.household_id}
     ).content.decode()
     assert "<svg" in page
     pass_code = PassCode.objects.get(person=resident)
     assert passcodes.read(services.code_for(pass_code)).person_id == resident.pk
+    # What a scanner reads off the printed card verifies with the public key
+    # a gate device holds, and names this resident.
+    symbols = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert len(symbols) == 1
+    printed = read_qr(symbols[0])
+    public_key = base64.b64decode(client.get("/api/v1/checkpoints/public-key").json()["public_key"])
+    claims = passcodes.verify_with_public_key(printed, public_key)
+    assert (claims.person_id, claims.version) == (resident.pk, pass_code.version)
+    assert printed == services.code_for(pass_code)
+
+
+# --- reading a printed QR symbol back ------------------------------------------
+
+
+def svg_modules(svg: str) -> list[list[bool]]:
+    """The dark modules of a segno SVG, quiet zone included: its path draws
+    each row's runs as `h` lines, moving between them with relative `m`."""
+    width = int(re.search(r'width="(\d+)"', svg)[1])
+    scale = int(re.search(r"scale\((\d+)\)", svg)[1])
+    path = re.search(r' d="([^"]+)"', svg)[1]
+    x = y = 0.0
+    dark: set[tuple[int, int]] = set()
+    for command, numbers in re.findall(r"([Mmh])([-\d. ]+)", path):
+        values = [float(v) for v in numbers.split()]
+        if command == "M":
+            x, y = values
+        elif command == "m":
+            x, y = x + values[0], y + values[1]
+        else:
+            for column in range(int(x), int(x + values[0])):
+                dark.add((int(y), column))
+            x += values[0]
+    size = width // scale
+    return [[(row, col) in dark for col in range(size)] for row in range(size)]
+
+
+def read_qr(svg: str) -> str:
+    """What a scanner reads off the symbol: drawn as an image and decoded
+    by zxing-cpp."""
+    import zxingcpp
+    from PIL import Image
+
+    modules = svg_modules(svg)
+    image = Image.new("L", (len(modules), len(modules)), 255)
+    image.putdata([0 if dark else 255 for row in modules for dark in row])
+    image = image.resize((len(modules) * 8, len(modules) * 8), Image.NEAREST)
+    [found] = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return found.text

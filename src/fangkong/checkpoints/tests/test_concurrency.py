@@ -1,16 +1,73 @@
 """On PostgreSQL: two devices posting the same client_uuid at the same
-moment make one entry, and both get its result."""
+moment make one entry, and both get its result.
+
+The overlap is forced, not hoped for: a separate connection holds a lock on
+the entry table that every INSERT waits for, both uploads are started, and
+the lock is let go only once both are seen waiting on it, so neither
+INSERT ran before the other was sent: they meet on the unique client_uuid."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from fangkong.checkpoints.models import Entry
 
 from .support import body, post
+
+# Blocks INSERT (ROW EXCLUSIVE) and lets SELECT through: the uploads read
+# what they need, then queue at their INSERT.
+LOCK_MODE = "SHARE ROW EXCLUSIVE"
+
+
+@contextlib.contextmanager
+def entries_locked() -> Iterator[object]:
+    """A raw connection holding a lock on the entry table until the block ends."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    conninfo = {
+        key: params[key]
+        for key in ("dbname", "user", "password", "host", "port")
+        if params.get(key)
+    }
+    with psycopg.connect(**conninfo) as locker:
+        locker.execute(f'LOCK TABLE "{Entry._meta.db_table}" IN {LOCK_MODE} MODE')
+        try:
+            yield locker
+        finally:
+            locker.commit()  # lets the waiting INSERTs go
+
+
+def wait_for_inserts_waiting(locker, count: int, deadline: float = 10.0) -> int:
+    """How many backends wait for the entry table's lock, once `count` do
+    or when the deadline passes."""
+    give_up = time.monotonic() + deadline
+    while True:
+        waiting = locker.execute(
+            "SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted",
+            [Entry._meta.db_table],
+        ).fetchone()[0]
+        if waiting >= count or time.monotonic() > give_up:
+            return waiting
+        time.sleep(0.02)
+
+
+def run_all(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.start()
+
+
+def join_all(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
 
 
 @pytest.mark.postgres
@@ -18,28 +75,31 @@ from .support import body, post
 def test_it_makes_one_entry_from_two_concurrent_posts_of_the_same_uuid(
     scanner, scanner_client, north_gate, resident_code
 ):
-    from django.test import Client
-
     data = body(code=resident_code)
-    start = threading.Barrier(2)
     answers: list = []
+    failures: list = []
 
     def send() -> None:
         client = Client(headers={"Authorization": f"Bearer {scanner[1]}"})
         try:
-            start.wait()
             answers.append(post(client, north_gate, data))
+        except BaseException as error:  # shown by the assertion below
+            failures.append(error)
         finally:
             connection.close()
 
     threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with entries_locked() as locker:
+        run_all(threads)
+        # Both INSERTs are queued behind the lock before either can commit.
+        waiting = wait_for_inserts_waiting(locker, 2)
+    join_all(threads)
+    assert failures == []
+    assert waiting == 2
     assert sorted(response.status_code for response in answers) == [200, 201]
     assert len({response.json()["entry_id"] for response in answers}) == 1
     assert Entry.objects.count() == 1
+    assert answers[0].json()["entry_id"] == Entry.objects.get().pk
 
 
 @pytest.mark.postgres
@@ -47,16 +107,13 @@ def test_it_makes_one_entry_from_two_concurrent_posts_of_the_same_uuid(
 def test_it_makes_one_entry_per_uuid_from_two_concurrent_batches(
     scanner, north_gate, resident_code
 ):
-    from django.test import Client
-
     entries = [body(code=resident_code) for _ in range(50)]
-    start = threading.Barrier(2)
     answers: list = []
+    failures: list = []
 
     def send(part: list) -> None:
         client = Client(headers={"Authorization": f"Bearer {scanner[1]}"})
         try:
-            start.wait()
             answers.append(
                 client.post(
                     f"/api/v1/checkpoints/{north_gate.pk}/entries/batch",
@@ -64,6 +121,8 @@ def test_it_makes_one_entry_per_uuid_from_two_concurrent_batches(
                     content_type="application/json",
                 ).json()
             )
+        except BaseException as error:  # shown by the assertion below
+            failures.append(error)
         finally:
             connection.close()
 
@@ -72,13 +131,17 @@ def test_it_makes_one_entry_per_uuid_from_two_concurrent_batches(
         threading.Thread(target=send, args=(entries[:40],)),
         threading.Thread(target=send, args=(entries[10:],)),
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with entries_locked() as locker:
+        run_all(threads)
+        # Both found none of the 30 stored and wait to insert them.
+        waiting = wait_for_inserts_waiting(locker, 2)
+    join_all(threads)
+    assert failures == []
+    assert waiting == 2
     assert Entry.objects.count() == 50
     assert sum(answer["created"] for answer in answers) == 50
     assert sum(answer["replayed"] for answer in answers) == 30
+    assert sum(answer["rejected"] for answer in answers) == 0
 
 
 @pytest.mark.postgres

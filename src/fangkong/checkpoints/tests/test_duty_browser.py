@@ -103,3 +103,84 @@ def test_it_registers_an_elder_from_the_archive_with_the_pad(
     entry = Entry.objects.get()
     assert entry.identified_by == "person"
     assert str(entry.temperature) == "36.5"
+
+
+# What the gate volunteer taps, often with gloves on: each of these is at
+# least 44 × 44 CSS px on a 360 px wide phone.
+TAPPED = [
+    "label[for=mask-1]",
+    "label[for=mask-0]",
+    "label[for=hc-green]",
+    "label[for=hc-yellow]",
+    "label[for=hc-red]",
+    "label[for=hc-none]",
+    "label[for=star-0]",
+    "label[for=star-1]",
+    "label[for=dir-in]",
+    "label[for=dir-out]",
+    ".pad .key",
+    "#submit",
+]
+MIN_TARGET = 44
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_gives_every_tapped_control_a_big_target_at_phone_width(
+    browser_page, live_server, north_gate
+):
+    page = browser_page
+    page.goto(f"{live_server.url}/checkpoints/{north_gate.pk}/duty/")
+    boxes = {}
+    for selector in TAPPED:
+        elements = page.locator(selector)
+        assert elements.count() >= 1, selector
+        for index in range(elements.count()):
+            boxes[f"{selector}#{index}"] = elements.nth(index).bounding_box()
+    # The pad: three quick temperatures, ⌫, the digits, the point and C.
+    assert sum(name.startswith(".pad .key#") for name in boxes) == 16
+    small = {
+        name: (round(box["width"]), round(box["height"]))
+        for name, box in boxes.items()
+        if box is None or box["width"] < MIN_TARGET or box["height"] < MIN_TARGET
+    }
+    assert small == {}
+    # All of them on the screen's width, none pushed off to the side.
+    assert all(box["x"] >= 0 and box["x"] + box["width"] <= 360 for box in boxes.values())
+
+
+def counts(page) -> list[int]:
+    """Today's figures in the duty page's header: checked, admitted, denied."""
+    return [int(text) for text in page.locator("#counts b").all_inner_texts()]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_denies_an_itinerary_star_in_words_and_counts_the_day(
+    browser_page, live_server, north_gate, resident_code
+):
+    page = browser_page
+    page.goto(f"{live_server.url}/checkpoints/{north_gate.pk}/duty/")
+    assert counts(page) == [0, 0, 0]
+    assert page.is_checked("#star-0")
+
+    # The default policy denies a star on the itinerary code, saying why.
+    page.click("label[for=star-1]")
+    assert page.is_checked("#star-1")
+    page.click(".quick-key[data-value='36.3']")
+    page.fill("#identifier", resident_code)
+    page.click("#submit")
+    page.wait_for_selector(".result.deny")
+    assert page.inner_text(".result .verdict") == "禁止"
+    assert page.locator(".result .reasons li").all_inner_texts() == ["行程卡带星"]
+    assert counts(page) == [1, 0, 1]
+
+    # Without the star the same person passes; the day's figures follow.
+    page.click("label[for=star-0]")
+    page.click("#submit")
+    page.wait_for_selector(".result.admit")
+    assert counts(page) == [2, 1, 1]
+
+    starred, clear = Entry.objects.order_by("id")
+    assert (starred.itinerary_star, starred.decision) == (True, "deny")
+    assert (clear.itinerary_star, clear.decision) == (False, "admit")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -12,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fangkong.checkpoints import passcodes, printing, providers, services
 from fangkong.checkpoints.passcodes import Claims, PassCodeError
 from fangkong.core.errors import FieldError
-from fangkong.core.testing import SYSTEM
+from fangkong.core.testing import SYSTEM, settings_at_start
 
 from .support import body, post
 
@@ -97,11 +98,46 @@ def test_it_verifies_with_the_public_key_alone(client):
         passcodes.verify_with_public_key(code, other)
 
 
-def test_it_derives_the_development_key_from_the_secret_key(settings):
+def development_key(secret_key: str) -> str:
+    """The pass-code key settings.py derives when none is configured."""
+    seed = hashlib.sha256(b"fangkong pass code development key\x00" + secret_key.encode())
+    return base64.b64encode(seed.digest()).decode()
+
+
+def test_it_derives_the_development_key_from_the_secret_key(settings, tmp_path):
     from fangkong import settings as project_settings
 
     assert settings.FANGKONG_PASS_CODE_KEY == project_settings.FANGKONG_PASS_CODE_KEY
     assert len(base64.b64decode(settings.FANGKONG_PASS_CODE_KEY)) == 32
+    # The tests run without a configured key: theirs comes from SECRET_KEY.
+    assert development_key(settings.SECRET_KEY) == settings.FANGKONG_PASS_CODE_KEY
+
+    keys = {}
+    for secret in ("one-development-secret", "another-development-secret"):
+        started = settings_at_start(
+            "FANGKONG_PASS_CODE_KEY",
+            tmp_path,
+            SECRET_KEY=secret,
+            FANGKONG_TESTING="1",
+            FANGKONG_PASS_CODE_KEY=None,
+        )
+        assert started.returncode == 0, started.stderr
+        keys[secret] = started.stdout.strip()
+        assert keys[secret] == development_key(secret)
+    # Another SECRET_KEY, another key: codes of one installation do not
+    # pass at another's gates.
+    assert len(set(keys.values())) == 2
+    # In production nothing is derived: without its own key it does not start.
+    production = settings_at_start(
+        "FANGKONG_PASS_CODE_KEY",
+        tmp_path,
+        SECRET_KEY="a-production-secret",
+        FANGKONG_TESTING=None,
+        DEBUG=None,
+        FANGKONG_PASS_CODE_KEY=None,
+    )
+    assert production.returncode != 0
+    assert "FANGKONG_PASS_CODE_KEY must be set" in production.stderr
 
 
 def test_it_follows_the_configured_key(settings):

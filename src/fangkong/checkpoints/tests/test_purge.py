@@ -15,7 +15,7 @@ from fangkong.checkpoints import services
 from fangkong.checkpoints.models import Entry, Visit
 from fangkong.core.audit import Actor
 from fangkong.core.models import AuditEvent
-from fangkong.core.testing import SYSTEM, valid_id_number
+from fangkong.core.testing import SYSTEM, settings_at_start, valid_id_number
 
 
 def register(checkpoint, when, **changes):
@@ -87,3 +87,45 @@ def test_it_refuses_to_purge_everything(north_gate):
 
     with pytest.raises(FieldError):
         services.purge_entries(SYSTEM, days=0)
+
+
+def test_it_purges_in_short_transactions_of_one_batch_each(north_gate, resident):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+    for n in range(8):
+        register(north_gate, now - datetime.timedelta(days=40, minutes=n), person_id=resident.pk)
+    kept = register(north_gate, now - datetime.timedelta(days=1), person_id=resident.pk)
+    with CaptureQueriesContext(connection) as queries:
+        deleted = services.purge_entries(SYSTEM, days=28, batch_size=3)
+    assert deleted == 8
+    assert list(Entry.objects.all()) == [kept]
+    statements = [query["sql"] for query in queries.captured_queries]
+    deletes = [sql for sql in statements if sql.startswith('DELETE FROM "checkpoints_entry"')]
+    assert len(deletes) == 3  # 3 + 3 + 2, not one statement for all 8
+    # Each DELETE in a transaction of its own (a savepoint inside the test's
+    # transaction): the gates' INSERTs wait for one batch at most.
+    blocks, current = [], None
+    for sql in statements:
+        if sql.startswith("SAVEPOINT"):
+            current = []
+        elif sql.startswith("RELEASE SAVEPOINT"):
+            blocks.append(current)
+            current = None
+        elif current is not None:
+            current.append(sql)
+    assert [sum(sql in deletes for sql in block) for block in blocks if block] == [1, 1, 1]
+
+
+def retention_days_at_start(tmp_path, configured: str | None) -> int:
+    """ENTRY_RETENTION_DAYS as a server reads it from its environment at
+    start (None: the variable is not set)."""
+    started = settings_at_start("ENTRY_RETENTION_DAYS", tmp_path, ENTRY_RETENTION_DAYS=configured)
+    assert started.returncode == 0, started.stderr
+    return int(started.stdout)
+
+
+def test_it_keeps_entries_28_days_unless_configured(tmp_path):
+    assert retention_days_at_start(tmp_path, None) == 28
+    assert retention_days_at_start(tmp_path, "14") == 14

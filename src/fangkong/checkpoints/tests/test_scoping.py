@@ -8,7 +8,8 @@ from django.test import Client
 
 from fangkong.accounts.services import revoke_device_token
 from fangkong.checkpoints import services
-from fangkong.checkpoints.models import Entry
+from fangkong.checkpoints.models import CheckpointStaff, Entry
+from fangkong.core.models import AuditEvent
 from fangkong.core.testing import SYSTEM, logged_in, make_user
 
 from .support import body, post
@@ -90,7 +91,24 @@ def test_it_binds_only_staff_who_can_work_there(city, north_gate):
     outsider = make_user("gate_village", "gate_staff", city.zhangbukou)
     with pytest.raises(FieldError):
         services.bind_staff(SYSTEM, north_gate, outsider)
-    services.bind_staff(SYSTEM, north_gate, make_user("cadre2", "cadre", city.shenghe_community))
+    assert not CheckpointStaff.objects.filter(user=outsider).exists()
+    assert logged_in(outsider).get(f"/checkpoints/{north_gate.pk}/duty/").status_code == 404
+    cadre = make_user("cadre2", "cadre", city.shenghe_community)
+    services.bind_staff(SYSTEM, north_gate, cadre)
+    assert CheckpointStaff.objects.filter(checkpoint=north_gate, user=cadre).exists()
+
+    # Gate staff of the compound do duty at the gates they are bound to, once bound.
+    newcomer = make_user("gate_new", "gate_staff", city.shenghe)
+    newcomer_client = logged_in(newcomer)
+    assert newcomer_client.get(f"/checkpoints/{north_gate.pk}/duty/").status_code == 404
+    binding = services.bind_staff(SYSTEM, north_gate, newcomer)
+    assert CheckpointStaff.objects.get(checkpoint=north_gate, user=newcomer) == binding
+    duty = newcomer_client.get(f"/checkpoints/{north_gate.pk}/duty/")
+    assert duty.status_code == 200
+    assert "北门" in duty.content.decode()
+    assert AuditEvent.objects.filter(
+        action="checkpoints.bind_staff", detail__user=newcomer.pk
+    ).exists()
 
 
 def test_it_keeps_the_archive_search_to_the_gate(staff_client, north_gate, resident, villager):
