@@ -59,15 +59,17 @@ def wait_for_inserts_waiting(locker, count: int, deadline: float = 10.0) -> int:
         time.sleep(0.02)
 
 
-def run_all(threads: list[threading.Thread]) -> None:
-    for thread in threads:
-        thread.start()
-
-
-def join_all(threads: list[threading.Thread]) -> None:
+def run_meeting_at_the_insert(threads: list[threading.Thread]) -> int:
+    """Start the uploads with the entry table locked, let the lock go once
+    both wait to INSERT, and wait for them; how many were seen waiting."""
+    with entries_locked() as locker:
+        for thread in threads:
+            thread.start()
+        waiting = wait_for_inserts_waiting(locker, len(threads))
     for thread in threads:
         thread.join(timeout=60)
         assert not thread.is_alive()
+    return waiting
 
 
 @pytest.mark.postgres
@@ -89,11 +91,8 @@ def test_it_makes_one_entry_from_two_concurrent_posts_of_the_same_uuid(
             connection.close()
 
     threads = [threading.Thread(target=send) for _ in range(2)]
-    with entries_locked() as locker:
-        run_all(threads)
-        # Both INSERTs are queued behind the lock before either can commit.
-        waiting = wait_for_inserts_waiting(locker, 2)
-    join_all(threads)
+    # Both INSERTs are queued behind the lock before either can commit.
+    waiting = run_meeting_at_the_insert(threads)
     assert failures == []
     assert waiting == 2
     assert sorted(response.status_code for response in answers) == [200, 201]
@@ -131,11 +130,8 @@ def test_it_makes_one_entry_per_uuid_from_two_concurrent_batches(
         threading.Thread(target=send, args=(entries[:40],)),
         threading.Thread(target=send, args=(entries[10:],)),
     ]
-    with entries_locked() as locker:
-        run_all(threads)
-        # Both found none of the 30 stored and wait to insert them.
-        waiting = wait_for_inserts_waiting(locker, 2)
-    join_all(threads)
+    # Both found none of the 30 stored and wait to insert them.
+    waiting = run_meeting_at_the_insert(threads)
     assert failures == []
     assert waiting == 2
     assert Entry.objects.count() == 50

@@ -1,10 +1,27 @@
 """latest_negative_tests_at for the checkpoints' "negative within N hours"."""
 
+import uuid
+from decimal import Decimal
+
 from django.utils import timezone
 
 from fangkong.core.testing import SYSTEM
 from fangkong.testing import services
 from fangkong.testing.providers import latest_negative_tests_at
+
+
+def entry_of(person):
+    """A healthy person, picked from a gate's archive, coming in now."""
+    from fangkong.checkpoints.registration import EntryInput
+
+    return EntryInput(
+        client_uuid=uuid.uuid4(),
+        observed_at=timezone.now(),
+        mask=True,
+        health_code="green",
+        temperature=Decimal("36.5"),
+        person_id=person.pk,
+    )
 
 
 def latest_negative_test_at(person_id):
@@ -41,11 +58,9 @@ def test_it_lets_a_gate_that_requires_a_negative_test_admit_only_the_tested(
 ):
     """Integration with checkpoints: a gate requiring a negative result within
     24 hours asks this app, through discovery, when each person last tested negative."""
-    import uuid
-    from decimal import Decimal
 
     from fangkong.checkpoints import services as checkpoint_services
-    from fangkong.checkpoints.registration import EntryInput, register_entry
+    from fangkong.checkpoints.registration import register_entry
 
     tested, untested = many_people(2)
     swab(tested, "G1", minutes_ago=180)
@@ -56,15 +71,7 @@ def test_it_lets_a_gate_that_requires_a_negative_test_admit_only_the_tested(
     )
 
     def check(person):
-        seen = EntryInput(
-            client_uuid=uuid.uuid4(),
-            observed_at=timezone.now(),
-            mask=True,
-            health_code="green",
-            temperature=Decimal("36.5"),
-            person_id=person.pk,
-        )
-        return register_entry(SYSTEM, gate, seen).entry
+        return register_entry(SYSTEM, gate, entry_of(person)).entry
 
     assert check(tested).decision == "admit"
     refused = check(untested)
@@ -77,14 +84,12 @@ def test_it_answers_a_whole_batch_of_entries_in_one_query(
 ):
     """A device's offline upload at a gate requiring a negative result asks
     once for all its people, not once per entry."""
-    import uuid
-    from decimal import Decimal
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from fangkong.checkpoints import services as checkpoint_services
-    from fangkong.checkpoints.registration import EntryInput, register_entries
+    from fangkong.checkpoints.registration import register_entries
 
     people = many_people(22)
     for index, person in enumerate(people):
@@ -97,17 +102,7 @@ def test_it_answers_a_whole_batch_of_entries_in_one_query(
     )
 
     def upload(batch):
-        entries = [
-            EntryInput(
-                client_uuid=uuid.uuid4(),
-                observed_at=timezone.now(),
-                mask=True,
-                health_code="green",
-                temperature=Decimal("36.5"),
-                person_id=person.pk,
-            )
-            for person in batch
-        ]
+        entries = [entry_of(person) for person in batch]
         with CaptureQueriesContext(connection) as queries:
             results = register_entries(SYSTEM, gate, entries)
         return results, len(queries.captured_queries)
